@@ -1,0 +1,110 @@
+// Package apperr holds dancu's single application error type. Every layer
+// returns *Error (or wraps one) so that the HTTP layer can map a stable code
+// to a status in one place and never serialise the raw cause.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Stable error codes. Clients depend on these strings: never rename one.
+const (
+	Invalid      = "invalid"
+	NotFound     = "not_found"
+	Conflict     = "conflict"
+	Unauthorized = "unauthorized"
+	Forbidden    = "forbidden"
+	RateLimited  = "rate_limited"
+	Internal     = "internal"
+	Unavailable  = "unavailable"
+
+	InvalidIDNumber      = "invalid_id_number"
+	InvalidDate          = "invalid_date"
+	InvalidUnit          = "invalid_unit"
+	InvalidJSON          = "invalid_json"
+	IdempotencyKeyReused = "idempotency_key_reused"
+	IdempotencyInFlight  = "idempotency_in_progress"
+	PersonNotLiving      = "person_not_living"
+)
+
+// Error is an application error: a stable Code, a human Message safe to
+// show to the caller, the offending input Field if any, and the wrapped
+// cause, which is for logs and never leaves the process.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+	Err     error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	msg := e.Code + ": " + e.Message
+	if e.Field != "" {
+		msg += " (" + e.Field + ")"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// E returns a new error with a code and a formatted message.
+func E(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Field returns an error about one input field.
+func Field(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an internal error carrying cause, with context for logs.
+func Wrap(cause error, context string) error {
+	if cause == nil {
+		return nil
+	}
+	var ae *Error
+	if errors.As(cause, &ae) {
+		return fmt.Errorf("%s: %w", context, cause)
+	}
+	return &Error{Code: Internal, Message: "internal error", Err: fmt.Errorf("%s: %w", context, cause)}
+}
+
+// Code returns the code of the first *Error in err's chain, Internal for
+// any other non-nil error and "" for nil.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return Internal
+}
+
+// Message returns the human message of err's *Error, or a generic text.
+func Message(err error) string {
+	var ae *Error
+	if errors.As(err, &ae) && ae.Code != Internal {
+		return ae.Message
+	}
+	return "internal error"
+}
+
+// FieldOf returns the offending field of err's *Error, if any.
+func FieldOf(err error) string {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.Field
+	}
+	return ""
+}
+
+// Is reports whether err carries the given code.
+func Is(err error, code string) bool { return Code(err) == code }

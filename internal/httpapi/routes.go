@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes lists every route of the API.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+
+	// Operations.
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+
+	// Reference data: public, no personal data.
+	mux.HandleFunc("GET /api/v1/units", s.handleUnitList)
+	mux.HandleFunc("GET /api/v1/idnumbers/{id}", s.handleIDNumberDecode)
+
+	// The caller.
+	mux.Handle("GET /api/v1/me", s.authed(s.handleMe))
+
+	// Register: persons, events, households.
+	mux.Handle("POST /api/v1/births", s.authed(s.idempotent(s.handleBirthCreate)))
+	mux.Handle("GET /api/v1/persons", s.authed(s.handlePersonSearch))
+	mux.Handle("GET /api/v1/persons/{id}", s.authed(s.handlePersonGet))
+	mux.Handle("GET /api/v1/persons/{id}/history", s.authed(s.handlePersonHistory))
+	mux.Handle("POST /api/v1/persons/{id}/events", s.authed(s.idempotent(s.handleEventCreate)))
+	mux.Handle("GET /api/v1/households/{id}", s.authed(s.handleHouseholdGet))
+
+	// Access log: public checkpoints and proofs; entries for auditors.
+	mux.HandleFunc("GET /api/v1/accesslog/checkpoint", s.handleCheckpointGet)
+	mux.HandleFunc("GET /api/v1/accesslog/key", s.handleLogKeyGet)
+	mux.HandleFunc("GET /api/v1/accesslog/proofs/inclusion", s.handleInclusionProof)
+	mux.HandleFunc("GET /api/v1/accesslog/proofs/consistency", s.handleConsistencyProof)
+	mux.Handle("GET /api/v1/accesslog/entries", s.authed(s.handleLogEntries))
+
+	// Anything else under the API is a JSON 404, not the mux's text.
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, notFoundRoute)
+	})
+	return mux
+}

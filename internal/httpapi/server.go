@@ -1,0 +1,71 @@
+// Package httpapi serves dancu's versioned JSON API under /api/v1/, the
+// health and readiness probes and Prometheus metrics. Handlers decode and
+// encode; the rules live in the domain services they call.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dancu-vn/dancu/internal/accesslog"
+	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/store"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	DB       *store.DB
+	Register *register.Service
+	Log      *accesslog.Log
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// Version is reported by /healthz.
+	Version string
+	// LogVerifierKey is the public note key of the access log's checkpoints.
+	LogVerifierKey string
+
+	metrics  *metrics
+	registry *prometheus.Registry
+}
+
+// New returns a server with its metrics registered.
+func New(db *store.DB, reg *register.Service, log *accesslog.Log, logVerifierKey string, logger *slog.Logger, version string) *Server {
+	s := &Server{DB: db, Register: reg, Log: log, LogVerifierKey: logVerifierKey, Logger: logger, Now: time.Now, Version: version}
+	s.registry = prometheus.NewRegistry()
+	s.metrics = newMetrics(s.registry, log)
+	return s
+}
+
+// Handler returns the router wrapped in the middleware every route gets.
+func (s *Server) Handler() http.Handler {
+	return s.recoverer(s.observe(s.routes()))
+}
+
+// readyTimeout bounds the readiness probe's database checks.
+const readyTimeout = 2 * time.Second
+
+// handleHealthz answers GET /healthz: the process is alive.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+}
+
+// handleReadyz answers GET /readyz: the database answers and its schema
+// is current, so this node may take traffic.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return
+	}
+	pending, err := s.DB.PendingMigrations(ctx)
+	if err != nil || pending != 0 {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "pending": pending})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "engine": string(s.DB.Engine)})
+}

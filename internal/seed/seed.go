@@ -1,0 +1,168 @@
+// Package seed fills a register with a deterministic synthetic population
+// of one province (internal/synth) for demos and benchmarks: the same
+// options always give the same persons, households and ID numbers.
+package seed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/idnum"
+	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/store"
+	"github.com/dancu-vn/dancu/internal/synth"
+	"github.com/dancu-vn/dancu/internal/units"
+)
+
+// Options say what to generate.
+type Options struct {
+	Province  string // 2-digit province code of the 2025 structure
+	People    int
+	Seed      uint64
+	Today     string // reference date, YYYY-MM-DD; fixed so that output is reproducible
+	BatchSize int    // persons per transaction
+	// Progress, if set, is called after each batch with the persons written.
+	Progress func(done int)
+}
+
+// Result counts what was written.
+type Result struct {
+	Persons    int
+	Households int
+	Elapsed    time.Duration
+}
+
+// Officer is the actor recorded on seeded events.
+const Officer = "system:seed"
+
+// Run generates and writes the population.
+func Run(ctx context.Context, db *store.DB, opt Options) (Result, error) {
+	start := time.Now()
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 5000
+	}
+	if opt.Today == "" {
+		opt.Today = register.Today(time.Now())
+	}
+	prov, ok := units.Find(opt.Province, units.Province, opt.Today)
+	if !ok {
+		return Result{}, apperr.Field(apperr.InvalidUnit, "province", "%q is not a province code valid on %s", opt.Province, opt.Today)
+	}
+	var communes []synth.Commune
+	for _, c := range units.CommunesOf(prov.Code, opt.Today) {
+		communes = append(communes, synth.Commune{Code: c.Code, Name: c.Name})
+	}
+	gen, err := synth.New(synth.Config{
+		Communes: communes, BirthProvinces: birthProvinces(prov.Code), People: opt.People, Seed: opt.Seed, Today: opt.Today,
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("seed: %w", err)
+	}
+	w := &writer{db: db, opt: opt, prov: prov.Code, alloc: newAllocator(opt.Seed), now: db.Now().UTC()}
+	for {
+		h, ok := gen.Next()
+		if !ok {
+			break
+		}
+		if err := w.add(h); err != nil {
+			return w.res, err
+		}
+		if len(w.batch.Records) >= opt.BatchSize {
+			if err := w.flush(ctx); err != nil {
+				return w.res, err
+			}
+		}
+	}
+	err = w.flush(ctx)
+	w.res.Elapsed = time.Since(start)
+	return w.res, err
+}
+
+// birthProvinces returns the ID-number province codes of the legacy
+// provinces merged into a 2025 province, the one that kept the code first.
+func birthProvinces(province string) []string {
+	first := register.IDProvinceFor(province)
+	out := []string{first}
+	for _, m := range units.Mappings() {
+		if m.Level == units.Province && m.NewCode == province && "0"+m.LegacyCode != first {
+			out = append(out, "0"+m.LegacyCode)
+		}
+	}
+	return out
+}
+
+type writer struct {
+	db    *store.DB
+	opt   Options
+	prov  string
+	alloc *allocator
+	now   time.Time
+	batch store.Batch
+	res   Result
+}
+
+var seedLegal = register.LegalBasis{DocumentNo: "SYNTHETIC", DocumentDate: "2026-01-01", Issuer: "dancu seed (synthetic data, not real persons)"}
+
+// add converts one synthetic household into register records.
+func (w *writer) add(h synth.Household) error {
+	ids := make(map[int]string, len(h.Members))
+	for _, m := range h.Members {
+		n, err := w.alloc.next(m.BirthProvince, m.Gender, register.Date(m.BirthDate).Year())
+		if err != nil {
+			return err
+		}
+		ids[m.Key] = n
+	}
+	hid := fmt.Sprintf("hh_%s_%x_%d", w.prov, w.opt.Seed, h.Key)
+	w.batch.Households = append(w.batch.Households, &register.Household{
+		ID: hid, HeadID: ids[h.HeadKey], Commune: h.CommuneCode, Province: w.prov, Address: h.Address, CreatedAt: w.now, UpdatedAt: w.now,
+	})
+	for _, m := range h.Members {
+		p := w.person(m, ids, hid)
+		payload, err := json.Marshal(register.RegistrationPayload{Person: *p})
+		if err != nil {
+			return err
+		}
+		ev := &register.Event{PersonID: p.IDNumber, Seq: 1, Kind: register.KindInitial, EffectiveDate: register.Date(register.Date(m.BirthDate).Earliest()),
+			RecordedAt: w.now, Officer: Officer, Legal: seedLegal, Payload: payload}
+		w.batch.Records = append(w.batch.Records, register.Record{Event: ev, Person: p})
+	}
+	w.res.Households++
+	return nil
+}
+
+func (w *writer) person(m synth.Person, ids map[int]string, hid string) *register.Person {
+	birthPlace, _ := idnum.ProvinceName(m.BirthProvince)
+	hometown, _ := idnum.ProvinceName(m.HometownProvince)
+	res := &register.Residence{Commune: m.CommuneCode, Province: w.prov, Address: m.Address, Since: register.Date(m.BirthDate)}
+	p := &register.Person{
+		IDNumber: ids[m.Key], FullName: m.FullName, Gender: m.Gender, BirthDate: register.Date(m.BirthDate),
+		BirthPlace: birthPlace, BirthProvince: m.BirthProvince, Hometown: hometown, Ethnicity: m.Ethnicity,
+		Religion: m.Religion, Nationality: "VN", Status: register.Status(m.Status), DeathDate: register.Date(m.DeathDate),
+		HouseholdID: hid, RelationToHead: m.RelationToHead, Permanent: res, Current: res,
+		Version: 1, CreatedAt: w.now, UpdatedAt: w.now,
+	}
+	if p.Status == register.Missing {
+		p.MissingSince = register.Date(m.DeathDate)
+	}
+	p.FatherID, p.MotherID, p.SpouseID = ids[m.FatherKey], ids[m.MotherKey], ids[m.SpouseKey]
+	return p
+}
+
+func (w *writer) flush(ctx context.Context) error {
+	if len(w.batch.Records) == 0 {
+		return nil
+	}
+	if err := w.db.InsertBatch(ctx, &w.batch); err != nil {
+		return fmt.Errorf("seed: write batch: %w", err)
+	}
+	w.res.Persons += len(w.batch.Records)
+	if w.opt.Progress != nil {
+		w.opt.Progress(w.res.Persons)
+	}
+	w.batch = store.Batch{}
+	return nil
+}

@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/register"
+)
+
+// ImportRecord ties a legacy source record to the person it became.
+type ImportRecord struct {
+	Source   string
+	RecordID string
+	IDNumber string
+}
+
+// Batch is a set of first registrations written together by seed and
+// import: households, persons with their first event, and import records.
+type Batch struct {
+	Households []*register.Household
+	Records    []register.Record
+	Imports    []ImportRecord
+}
+
+// InsertBatch writes a batch in one transaction: all of it or none. On
+// PostgreSQL it streams rows with COPY, the engine's fastest path; on
+// SQLite it runs prepared statements on the single writer connection.
+func (db *DB) InsertBatch(ctx context.Context, b *Batch) error {
+	if db.Engine == Postgres {
+		return db.copyBatch(ctx, b)
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		for _, h := range b.Households {
+			if err := upsertHousehold(ctx, tx, h); err != nil {
+				return err
+			}
+		}
+		idStmt, err := tx.PrepareContext(ctx, `INSERT INTO id_numbers (id_number, allocated_at) VALUES ($1, $2)`)
+		if err != nil {
+			return mapErr(err, "prepare")
+		}
+		personStmt, err := tx.PrepareContext(ctx, `INSERT INTO persons (`+personColumns+`) VALUES (`+placeholders(1, 18)+`)`)
+		if err != nil {
+			return mapErr(err, "prepare")
+		}
+		eventStmt, err := tx.PrepareContext(ctx, `INSERT INTO person_events (person_id, seq, kind, effective_date,
+			recorded_at, officer_id, officer_unit, legal_doc_no, legal_doc_date, legal_issuer, group_id, payload)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`)
+		if err != nil {
+			return mapErr(err, "prepare")
+		}
+		now := micros(tx.Now())
+		for _, r := range b.Records {
+			if _, err := idStmt.ExecContext(ctx, r.Person.IDNumber, now); err != nil {
+				return mapErr(err, "allocate ID number")
+			}
+			args, err := personArgs(r.Person)
+			if err != nil {
+				return err
+			}
+			if _, err := personStmt.ExecContext(ctx, args...); err != nil {
+				return mapErr(err, "insert person")
+			}
+			if _, err := eventStmt.ExecContext(ctx, eventArgs(r.Event)...); err != nil {
+				return mapErr(err, "insert event")
+			}
+		}
+		for _, ir := range b.Imports {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO import_records (source, record_id, id_number, created_at)
+				VALUES ($1, $2, $3, $4)`, ir.Source, ir.RecordID, ir.IDNumber, now); err != nil {
+				return mapErr(err, "insert import record")
+			}
+		}
+		return nil
+	})
+}
+
+func eventArgs(e *register.Event) []any {
+	return []any{e.PersonID, e.Seq, string(e.Kind), string(e.EffectiveDate), micros(e.RecordedAt), e.Officer,
+		e.OfficerUnit, e.Legal.DocumentNo, string(e.Legal.DocumentDate), e.Legal.Issuer, e.GroupID, string(e.Payload)}
+}
+
+// copyBatch is InsertBatch for PostgreSQL, with COPY in one transaction.
+func (db *DB) copyBatch(ctx context.Context, b *Batch) error {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return apperr.Wrap(err, "bulk connection")
+	}
+	defer conn.Close()
+	now := micros(db.Now())
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		households := make([][]any, len(b.Households))
+		for i, h := range b.Households {
+			households[i] = []any{h.ID, nullable(h.HeadID), h.Commune, h.Province, h.Address, micros(h.CreatedAt), micros(h.UpdatedAt)}
+		}
+		ids := make([][]any, len(b.Records))
+		persons := make([][]any, len(b.Records))
+		events := make([][]any, len(b.Records))
+		for i, r := range b.Records {
+			ids[i] = []any{r.Person.IDNumber, now}
+			if persons[i], err = personArgs(r.Person); err != nil {
+				return err
+			}
+			events[i] = eventArgs(r.Event)
+		}
+		imports := make([][]any, len(b.Imports))
+		for i, ir := range b.Imports {
+			imports[i] = []any{ir.Source, ir.RecordID, ir.IDNumber, now}
+		}
+		copies := []struct {
+			table string
+			cols  []string
+			rows  [][]any
+		}{
+			{"households", []string{"id", "head_id", "commune_code", "province_code", "address", "created_at", "updated_at"}, households},
+			{"id_numbers", []string{"id_number", "allocated_at"}, ids},
+			{"persons", []string{"id_number", "full_name", "name_key", "gender", "birth_date", "birth_year", "status", "household_id",
+				"perm_commune", "perm_province", "temp_commune", "temp_province", "cur_commune", "cur_province", "record", "version",
+				"created_at", "updated_at"}, persons},
+			{"person_events", []string{"person_id", "seq", "kind", "effective_date", "recorded_at", "officer_id", "officer_unit",
+				"legal_doc_no", "legal_doc_date", "legal_issuer", "group_id", "payload"}, events},
+			{"import_records", []string{"source", "record_id", "id_number", "created_at"}, imports},
+		}
+		for _, c := range copies {
+			if len(c.rows) == 0 {
+				continue
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+				return err
+			}
+		}
+		return tx.Commit(ctx)
+	})
+	return mapErr(err, "bulk insert")
+}
+
+// ImportedIDs returns, for the given source record ids, the ID numbers of
+// the persons they already became.
+func (db *DB) ImportedIDs(ctx context.Context, source string, recordIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(recordIDs))
+	err := db.inReadTx(ctx, func(tx *Tx) error {
+		for _, chunk := range chunks(recordIDs, 500) {
+			args := []any{source}
+			for _, id := range chunk {
+				args = append(args, id)
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT record_id, id_number FROM import_records WHERE source = $1
+				AND record_id IN (`+placeholders(2, len(chunk))+`)`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var rid, id string
+				if err := rows.Scan(&rid, &id); err != nil {
+					rows.Close()
+					return err
+				}
+				out[rid] = id
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, mapErr(err, "imported ids")
+}
+
+// ExistingIDs returns which of the given ID numbers are already allocated.
+func (db *DB) ExistingIDs(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool)
+	err := db.inReadTx(ctx, func(tx *Tx) error {
+		for _, chunk := range chunks(ids, 500) {
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT id_number FROM id_numbers WHERE id_number IN (`+placeholders(1, len(chunk))+`)`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				out[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, mapErr(err, "existing ids")
+}
+
+func chunks(s []string, n int) [][]string {
+	var out [][]string
+	for len(s) > n {
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	if len(s) > 0 {
+		out = append(out, s)
+	}
+	return out
+}
+
+// CountPersons returns how many persons the register holds.
+func (db *DB) CountPersons(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.inReadTx(ctx, func(tx *Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM persons`).Scan(&n)
+	})
+	return n, mapErr(err, "count persons")
+}

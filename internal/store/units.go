@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/dancu-vn/dancu/internal/units"
+)
+
+// SyncUnits loads the administrative units and the 2025 mapping shipped
+// with the binary into the database, adding what is missing. Units are
+// data: an operator may add more rows; shipped rows are never removed.
+func (db *DB) SyncUnits(ctx context.Context) (int, error) {
+	added := 0
+	err := db.inTx(ctx, func(tx *Tx) error {
+		var have int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM units`).Scan(&have); err != nil {
+			return err
+		}
+		all := units.All()
+		if have >= len(all) {
+			return nil // already loaded: skip the per-row work at every start
+		}
+		for _, u := range all {
+			res, err := tx.ExecContext(ctx, `INSERT INTO units (level, code, name, type, parent_code, province_code, valid_from, valid_to)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+				string(u.Level), u.Code, u.Name, u.Type, u.ParentCode, u.ProvinceCode, u.ValidFrom, u.ValidTo)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			added += int(n)
+		}
+		for _, m := range units.Mappings() {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO unit_mappings (level, legacy_code, new_code) VALUES ($1, $2, $3)
+				ON CONFLICT DO NOTHING`, string(m.Level), m.LegacyCode, m.NewCode); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return added, mapErr(err, "sync units")
+}
+
+// UnitFilter selects units.
+type UnitFilter struct {
+	Date     string // valid at this date (YYYY-MM-DD)
+	Level    string
+	Province string
+	Parent   string
+}
+
+// Units lists units valid at a date.
+func (db *DB) Units(ctx context.Context, f UnitFilter) ([]units.Unit, error) {
+	q := `SELECT level, code, name, type, parent_code, province_code, valid_from, valid_to FROM units
+		WHERE valid_from <= $1 AND (valid_to = '' OR valid_to >= $1)`
+	args := []any{f.Date}
+	if f.Level != "" {
+		args = append(args, f.Level)
+		q += " AND level = $2"
+	}
+	if f.Province != "" {
+		args = append(args, f.Province)
+		q += " AND province_code = $" + strconv.Itoa(len(args))
+	}
+	if f.Parent != "" {
+		args = append(args, f.Parent)
+		q += " AND parent_code = $" + strconv.Itoa(len(args))
+	}
+	q += " ORDER BY level, code"
+	var out []units.Unit
+	err := db.inReadTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u units.Unit
+			var level string
+			if err := rows.Scan(&level, &u.Code, &u.Name, &u.Type, &u.ParentCode, &u.ProvinceCode, &u.ValidFrom, &u.ValidTo); err != nil {
+				return err
+			}
+			u.Level = units.Level(level)
+			out = append(out, u)
+		}
+		return rows.Err()
+	})
+	return out, mapErr(err, "units")
+}
