@@ -1,0 +1,168 @@
+// Command loadgen drives a running dancu server with officer requests and
+// reports throughput and latency percentiles. It targets loopback only and
+// stops by itself after -duration.
+//
+//	go run ./tools/loadgen -demo dancu-data/demo.json -scenario get -c 64 -duration 20s
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type demoFile struct {
+	BaseURL  string `json:"base_url"`
+	Officers []struct {
+		Username string `json:"username"`
+		Token    string `json:"token"`
+	} `json:"officers"`
+}
+
+func main() {
+	demoPath := flag.String("demo", "dancu-data/demo.json", "demo.json written by `dancu demo` (base URL and tokens)")
+	base := flag.String("url", "", "base URL (overrides the demo file)")
+	token := flag.String("token", "", "bearer token (overrides the demo file's province officer)")
+	scenario := flag.String("scenario", "get", "get (GET /persons/{id}) or search (GET /persons?name=…)")
+	conc := flag.Int("c", 64, "concurrent clients")
+	duration := flag.Duration("duration", 20*time.Second, "how long to run")
+	ids := flag.Int("ids", 5000, "distinct persons to sample for the get scenario")
+	flag.Parse()
+
+	if *base == "" || *token == "" {
+		var df demoFile
+		raw, err := os.ReadFile(*demoPath)
+		if err != nil {
+			log.Fatalf("read %s: %v (give -url and -token instead)", *demoPath, err)
+		}
+		if err := json.Unmarshal(raw, &df); err != nil {
+			log.Fatal(err)
+		}
+		if *base == "" {
+			*base = df.BaseURL
+		}
+		for _, o := range df.Officers {
+			if o.Username == "demo-province" && *token == "" {
+				*token = o.Token
+			}
+		}
+	}
+	if u, err := url.Parse(*base); err != nil || !isLoopback(u.Hostname()) {
+		log.Fatalf("refusing to load %s: loadgen only targets loopback addresses", *base)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *conc * 2, MaxConnsPerHost: *conc * 2}, Timeout: 10 * time.Second}
+	get := func(path string) (int, []byte, error) {
+		req, _ := http.NewRequest("GET", *base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+*token)
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, err
+	}
+	sample, names := collect(get, *ids)
+	if len(sample) == 0 {
+		log.Fatal("found no persons to request: is the database seeded?")
+	}
+	fmt.Printf("loadgen: %s scenario, %d clients, %s, %d persons sampled\n", *scenario, *conc, *duration, len(sample))
+
+	var ok, failed atomic.Int64
+	lat := make([][]time.Duration, *conc)
+	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < *conc; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 42))
+			for ctx.Err() == nil {
+				path := "/api/v1/persons/" + sample[r.IntN(len(sample))]
+				if *scenario == "search" {
+					path = "/api/v1/persons?limit=20&name=" + url.QueryEscape(names[r.IntN(len(names))])
+				}
+				t0 := time.Now()
+				status, _, err := get(path)
+				if err != nil || status != 200 {
+					failed.Add(1)
+					continue
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+				ok.Add(1)
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	pct := func(p float64) time.Duration {
+		if len(all) == 0 {
+			return 0
+		}
+		return all[int(p*float64(len(all)-1))]
+	}
+	fmt.Printf("requests ok %d, failed %d in %.1fs: %.0f req/s; latency p50 %s p95 %s p99 %s max %s\n",
+		ok.Load(), failed.Load(), elapsed.Seconds(), float64(ok.Load())/elapsed.Seconds(),
+		pct(0.50).Round(10*time.Microsecond), pct(0.95).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
+}
+
+// collect samples ID numbers and name prefixes through the search API.
+func collect(get func(string) (int, []byte, error), want int) (ids, names []string) {
+	seenName := map[string]bool{}
+	for _, prefix := range []string{"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong"} {
+		cursor := ""
+		for len(ids) < want {
+			status, body, err := get("/api/v1/persons?limit=200&name=" + prefix + "&cursor=" + cursor)
+			if err != nil || status != 200 {
+				log.Fatalf("sample persons: status %d %v %.200s", status, err, body)
+			}
+			var page struct {
+				Persons []struct {
+					IDNumber string `json:"id_number"`
+					FullName string `json:"full_name"`
+				} `json:"persons"`
+				Next string `json:"next_cursor"`
+			}
+			json.Unmarshal(body, &page)
+			for _, p := range page.Persons {
+				ids = append(ids, p.IDNumber)
+				words := strings.Fields(p.FullName)
+				if len(words) >= 2 {
+					n := strings.Join(words[:2], " ")
+					if !seenName[n] {
+						seenName[n] = true
+						names = append(names, n)
+					}
+				}
+			}
+			if page.Next == "" {
+				break
+			}
+			cursor = page.Next
+		}
+	}
+	return ids, names
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || strings.HasPrefix(host, "127.") || host == "::1"
+}
