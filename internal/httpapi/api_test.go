@@ -540,3 +540,49 @@ func TestAPI_UnitsAndHouseholds(t *testing.T) {
 		}
 	})
 }
+
+func TestAPI_Tokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		if s, _, _ := f.call("GET", "/api/v1/me", "commune", nil); s != 200 {
+			t.Fatalf("me: %d", s)
+		}
+		t.Run("malformed token", func(t *testing.T) {
+			f.tokens["junk"] = "not-a-token"
+			if s, m, _ := f.call("GET", "/api/v1/me", "junk", nil); s != 401 || errCode(m) != "unauthorized" {
+				t.Errorf("got %d %v", s, m)
+			}
+		})
+		t.Run("wrong secret", func(t *testing.T) {
+			f.tokens["forged"] = f.tokens["commune"][:len(f.tokens["commune"])-2] + "xx"
+			if s, _, _ := f.call("GET", "/api/v1/me", "forged", nil); s != 401 {
+				t.Errorf("got %d", s)
+			}
+		})
+		t.Run("revoked", func(t *testing.T) {
+			tok, clear, err := db.IssueToken(ctx, "province", "short", time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.tokens["p2"] = clear
+			if s, _, _ := f.call("GET", "/api/v1/me", "p2", nil); s != 200 {
+				t.Fatalf("fresh token: %d", s)
+			}
+			if err := db.RevokeToken(ctx, tok.ID); err != nil {
+				t.Fatal(err)
+			}
+			if s, _, _ := f.call("GET", "/api/v1/me", "p2", nil); s != 401 {
+				t.Errorf("revoked token still works: %d", s)
+			}
+		})
+		t.Run("disabled officer", func(t *testing.T) {
+			if err := db.SetOfficerDisabled(ctx, "othercommune", true); err != nil {
+				t.Fatal(err)
+			}
+			if s, _, _ := f.call("GET", "/api/v1/me", "othercommune", nil); s != 401 {
+				t.Errorf("disabled officer still works: %d", s)
+			}
+		})
+	})
+}

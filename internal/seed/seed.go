@@ -6,7 +6,9 @@ package seed
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
@@ -62,23 +64,77 @@ func Run(ctx context.Context, db *store.DB, opt Options) (Result, error) {
 		return Result{}, fmt.Errorf("seed: %w", err)
 	}
 	w := &writer{db: db, opt: opt, prov: prov.Code, alloc: newAllocator(opt.Seed), now: db.Now().UTC()}
-	for {
+	err = w.pipeline(ctx, gen)
+	w.res.Elapsed = time.Since(start)
+	return w.res, err
+}
+
+// writers is how many batches are written at once. PostgreSQL spends its
+// time in the server backend, one core per connection, so two writers
+// keep a two-core machine busy; SQLite has a single writer anyway.
+func writers(db *store.DB) int {
+	if db.Engine == store.Postgres {
+		return 2
+	}
+	return 1
+}
+
+// pipeline generates batches in this goroutine while writers commit the
+// previous ones.
+func (w *writer) pipeline(ctx context.Context, gen *synth.Generator) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *store.Batch, 2)
+	errc := make(chan error, writers(w.db))
+	var mu sync.Mutex
+	for i := 0; i < cap(errc); i++ {
+		go func() {
+			for b := range batches {
+				if err := w.db.InsertBatch(ctx, b); err != nil {
+					cancel()
+					errc <- fmt.Errorf("seed: write batch: %w", err)
+					for range batches {
+					}
+					return
+				}
+				mu.Lock()
+				w.res.Persons += len(b.Records)
+				w.res.Households += len(b.Households)
+				if w.opt.Progress != nil {
+					w.opt.Progress(w.res.Persons)
+				}
+				mu.Unlock()
+			}
+			errc <- nil
+		}()
+	}
+	var genErr error
+	batch := &store.Batch{}
+	for ctx.Err() == nil {
 		h, ok := gen.Next()
 		if !ok {
 			break
 		}
-		if err := w.add(h); err != nil {
-			return w.res, err
+		if genErr = w.add(batch, h); genErr != nil {
+			break
 		}
-		if len(w.batch.Records) >= opt.BatchSize {
-			if err := w.flush(ctx); err != nil {
-				return w.res, err
-			}
+		if len(batch.Records) >= w.opt.BatchSize {
+			batches <- batch
+			batch = &store.Batch{}
 		}
 	}
-	err = w.flush(ctx)
-	w.res.Elapsed = time.Since(start)
-	return w.res, err
+	if genErr == nil && ctx.Err() == nil && len(batch.Records) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	errs := []error{genErr}
+	for i := 0; i < cap(errc); i++ {
+		errs = append(errs, <-errc)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // birthProvinces returns the ID-number province codes of the legacy
@@ -100,14 +156,13 @@ type writer struct {
 	prov  string
 	alloc *allocator
 	now   time.Time
-	batch store.Batch
 	res   Result
 }
 
 var seedLegal = register.LegalBasis{DocumentNo: "SYNTHETIC", DocumentDate: "2026-01-01", Issuer: "dancu seed (synthetic data, not real persons)"}
 
 // add converts one synthetic household into register records.
-func (w *writer) add(h synth.Household) error {
+func (w *writer) add(batch *store.Batch, h synth.Household) error {
 	ids := make(map[int]string, len(h.Members))
 	for _, m := range h.Members {
 		n, err := w.alloc.next(m.BirthProvince, m.Gender, register.Date(m.BirthDate).Year())
@@ -117,7 +172,7 @@ func (w *writer) add(h synth.Household) error {
 		ids[m.Key] = n
 	}
 	hid := fmt.Sprintf("hh_%s_%x_%d", w.prov, w.opt.Seed, h.Key)
-	w.batch.Households = append(w.batch.Households, &register.Household{
+	batch.Households = append(batch.Households, &register.Household{
 		ID: hid, HeadID: ids[h.HeadKey], Commune: h.CommuneCode, Province: w.prov, Address: h.Address, CreatedAt: w.now, UpdatedAt: w.now,
 	})
 	for _, m := range h.Members {
@@ -128,9 +183,8 @@ func (w *writer) add(h synth.Household) error {
 		}
 		ev := &register.Event{PersonID: p.IDNumber, Seq: 1, Kind: register.KindInitial, EffectiveDate: register.Date(register.Date(m.BirthDate).Earliest()),
 			RecordedAt: w.now, Officer: Officer, Legal: seedLegal, Payload: payload}
-		w.batch.Records = append(w.batch.Records, register.Record{Event: ev, Person: p})
+		batch.Records = append(batch.Records, register.Record{Event: ev, Person: p})
 	}
-	w.res.Households++
 	return nil
 }
 
@@ -150,19 +204,4 @@ func (w *writer) person(m synth.Person, ids map[int]string, hid string) *registe
 	}
 	p.FatherID, p.MotherID, p.SpouseID = ids[m.FatherKey], ids[m.MotherKey], ids[m.SpouseKey]
 	return p
-}
-
-func (w *writer) flush(ctx context.Context) error {
-	if len(w.batch.Records) == 0 {
-		return nil
-	}
-	if err := w.db.InsertBatch(ctx, &w.batch); err != nil {
-		return fmt.Errorf("seed: write batch: %w", err)
-	}
-	w.res.Persons += len(w.batch.Records)
-	if w.opt.Progress != nil {
-		w.opt.Progress(w.res.Persons)
-	}
-	w.batch = store.Batch{}
-	return nil
 }

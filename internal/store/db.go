@@ -41,6 +41,8 @@ type DB struct {
 
 	// Now is the clock, injected so that expiry logic is testable.
 	Now func() time.Time
+
+	tokens tokenCache
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.
@@ -70,7 +72,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// WAL lets readers run beside the writer; IMMEDIATE transactions take
 		// the write lock up front so two writers never deadlock on upgrade.
 		params := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+			"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-131072)&_pragma=mmap_size(1073741824)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 		w, err := sql.Open("sqlite", "file:"+dsn+params)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
@@ -64,6 +65,7 @@ func (db *DB) SetOfficerDisabled(ctx context.Context, username string, disabled 
 		if err != nil {
 			return mapErr(err, "officer")
 		}
+		db.tokens.forget()
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.E(apperr.NotFound, "no officer %q", username)
 		}
@@ -121,6 +123,7 @@ func (db *DB) RevokeToken(ctx context.Context, id string) error {
 		if err != nil {
 			return mapErr(err, "revoke token")
 		}
+		db.tokens.forget()
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.E(apperr.NotFound, "no active token %q", id)
 		}
@@ -129,36 +132,93 @@ func (db *DB) RevokeToken(ctx context.Context, id string) error {
 }
 
 // Authenticate checks a clear-text bearer token and returns its officer.
+// Verified tokens are cached for tokenCacheTTL so that a busy API does not
+// read two rows per request; revocation and disabling through this node
+// take effect at once, through another node within the TTL.
 func (db *DB) Authenticate(ctx context.Context, bearer string) (*auth.Officer, error) {
 	id, secret, err := auth.ParseToken(bearer)
 	if err != nil {
 		return nil, err
 	}
-	var t *auth.Token
-	var o auth.Officer
-	err = db.inReadTx(ctx, func(tx *Tx) error {
-		var err error
-		t, err = scanToken(tx.QueryRowContext(ctx, `SELECT id, officer, name, secret_hash, created_at, expires_at, revoked_at
-			FROM api_tokens WHERE id = $1`, id))
-		if err != nil {
-			return err
+	now := db.Now()
+	if c, ok := db.tokens.get(id, now); ok {
+		if err := c.token.Check(secret, now); err != nil {
+			return nil, err
 		}
-		return scanOfficer(tx.QueryRowContext(ctx, `SELECT username, full_name, role, unit_code, unit_level, disabled, created_at
-			FROM officers WHERE username = $1`, t.Officer), &o)
-	})
+		return c.officer, nil
+	}
+	var o auth.Officer
+	var level string
+	var created, tcreated, expires int64
+	var revoked sql.NullInt64
+	t := &auth.Token{}
+	err = db.read.QueryRowContext(ctx, `SELECT t.id, t.officer, t.name, t.secret_hash, t.created_at, t.expires_at, t.revoked_at,
+			o.username, o.full_name, o.role, o.unit_code, o.unit_level, o.disabled, o.created_at
+		FROM api_tokens t JOIN officers o ON o.username = t.officer WHERE t.id = $1`, id).Scan(
+		&t.ID, &t.Officer, &t.Name, &t.SecretHash, &tcreated, &expires, &revoked,
+		&o.Username, &o.FullName, &o.Role, &o.UnitCode, &level, &o.Disabled, &created)
 	if err == sql.ErrNoRows {
 		return nil, apperr.E(apperr.Unauthorized, "invalid bearer token")
 	}
 	if err != nil {
 		return nil, mapErr(err, "authenticate")
 	}
-	if err := t.Check(secret, db.Now()); err != nil {
+	t.CreatedAt, t.ExpiresAt = fromMicros(tcreated), fromMicros(expires)
+	if revoked.Valid {
+		r := fromMicros(revoked.Int64)
+		t.RevokedAt = &r
+	}
+	o.UnitLevel, o.CreatedAt = auth.Level(level), fromMicros(created)
+	if err := t.Check(secret, now); err != nil {
 		return nil, err
 	}
 	if o.Disabled {
 		return nil, apperr.E(apperr.Unauthorized, "the account is disabled")
 	}
+	db.tokens.put(id, cachedToken{token: t, officer: &o, until: now.Add(tokenCacheTTL)})
 	return &o, nil
+}
+
+// tokenCacheTTL bounds how long another node may accept a revoked token.
+const tokenCacheTTL = 15 * time.Second
+
+type cachedToken struct {
+	token   *auth.Token
+	officer *auth.Officer
+	until   time.Time
+}
+
+// tokenCache holds recently verified tokens by id.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]cachedToken
+}
+
+func (c *tokenCache) get(id string, now time.Time) (cachedToken, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[id]
+	if ok && now.After(v.until) {
+		delete(c.m, id)
+		ok = false
+	}
+	return v, ok
+}
+
+func (c *tokenCache) put(id string, v cachedToken) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = make(map[string]cachedToken) // bounded: start over rather than grow
+	}
+	c.m[id] = v
+}
+
+// forget drops every cached token (after a revocation or a disabled account).
+func (c *tokenCache) forget() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }
 
 func scanToken(row scanner) (*auth.Token, error) {

@@ -11,20 +11,11 @@ import (
 	"github.com/dancu-vn/dancu/internal/register"
 )
 
-// Person returns a person's current record.
+// Person returns a person's current record. It is the hottest read, so it
+// is one statement outside any explicit transaction.
 func (db *DB) Person(ctx context.Context, id string) (*register.Person, error) {
-	var p *register.Person
-	err := db.inReadTx(ctx, func(tx *Tx) error {
-		var err error
-		p, err = findPerson(ctx, tx, id)
-		return err
-	})
-	return p, err
-}
-
-func findPerson(ctx context.Context, tx *Tx, id string) (*register.Person, error) {
 	var raw []byte
-	err := tx.QueryRowContext(ctx, `SELECT record FROM persons WHERE id_number = $1`, id).Scan(&raw)
+	err := db.read.QueryRowContext(ctx, `SELECT record FROM persons WHERE id_number = $1`, id).Scan(&raw)
 	if err != nil {
 		return nil, mapErr(err, "person")
 	}
@@ -215,27 +206,24 @@ func (db *DB) SearchPersons(ctx context.Context, f register.Filter) ([]*register
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY name_key, id_number LIMIT " + arg(f.Limit)
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(err, "search persons")
+	}
+	defer rows.Close()
 	var out []*register.Person
-	err := db.inReadTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, mapErr(err, "scan person")
+		}
+		p, err := decodePerson(raw)
 		if err != nil {
-			return mapErr(err, "search persons")
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var raw []byte
-			if err := rows.Scan(&raw); err != nil {
-				return mapErr(err, "scan person")
-			}
-			p, err := decodePerson(raw)
-			if err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		return mapErr(rows.Err(), "search persons")
-	})
-	return out, err
+		out = append(out, p)
+	}
+	return out, mapErr(rows.Err(), "search persons")
 }
 
 // Household returns a household and its members, head first.

@@ -1,0 +1,235 @@
+package main_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dancu-vn/dancu/internal/accesslog"
+	"github.com/dancu-vn/dancu/internal/store"
+	"github.com/dancu-vn/dancu/internal/store/storetest"
+)
+
+// binary is the dancu binary built once for the CLI tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "dancu-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "dancu")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := storetest.Main(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run runs the binary with args and returns its combined output and exit code.
+func run(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "DANCU_DB=", "DANCU_DATA=")
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
+
+func TestCLI_Help(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"serve", "--help"}, {"demo", "--help"}, {"migrate", "--help"}, {"seed", "--help"},
+		{"import", "--help"}, {"audit", "verify", "--help"}, {"officer", "--help"}, {"token", "--help"}, {"version"},
+	} {
+		out, code := run(t, args...)
+		if code != 0 || len(out) < 10 {
+			t.Errorf("dancu %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+	}
+}
+
+func TestCLI_Demo(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "--log-level", "debug", "demo", "--addr", "127.0.0.1:0", "--data", data, "--people", "500")
+	cmd.Env = append(os.Environ(), "DANCU_DB=")
+	stdout, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	// The banner is printed once the server listens.
+	sc := bufio.NewScanner(stdout)
+	deadline := time.After(60 * time.Second)
+	ready := make(chan bool)
+	go func() {
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Stop with Ctrl-C") {
+				ready <- true
+				io.Copy(io.Discard, stdout)
+				return
+			}
+		}
+		ready <- false
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatal("demo exited before serving")
+		}
+	case <-deadline:
+		t.Fatal("demo did not start within 60 s")
+	}
+	raw, err := os.ReadFile(filepath.Join(data, "demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var demo struct {
+		BaseURL  string `json:"base_url"`
+		Persons  int    `json:"persons"`
+		Officers []struct {
+			Username, Role, Token string
+		} `json:"officers"`
+	}
+	if err := json.Unmarshal(raw, &demo); err != nil {
+		t.Fatal(err)
+	}
+	if demo.Persons != 500 || len(demo.Officers) != 4 {
+		t.Fatalf("demo.json: %s", raw)
+	}
+	req, _ := http.NewRequest("GET", demo.BaseURL+"/api/v1/persons?name=nguyen&limit=3", nil)
+	req.Header.Set("Authorization", "Bearer "+demo.Officers[1].Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"id_number"`) {
+		t.Errorf("search with the demo token: %d %s", resp.StatusCode, body)
+	}
+	// Read one person by number, then check that the process log (at
+	// debug level) carries no ID number and no name.
+	var page struct {
+		Persons []struct {
+			IDNumber string `json:"id_number"`
+			FullName string `json:"full_name"`
+		} `json:"persons"`
+	}
+	json.Unmarshal(body, &page)
+	req, _ = http.NewRequest("GET", demo.BaseURL+"/api/v1/persons/"+page.Persons[0].IDNumber, nil)
+	req.Header.Set("Authorization", "Bearer "+demo.Officers[1].Token)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	logs := stderr.String()
+	if !strings.Contains(logs, `"route":"GET /api/v1/persons/{id}"`) {
+		t.Errorf("the debug log lacks request lines:\n%s", logs)
+	}
+	for _, p := range page.Persons {
+		if strings.Contains(logs, p.IDNumber) || strings.Contains(logs, p.FullName) {
+			t.Errorf("the process log contains personal data (%s):\n%s", p.IDNumber, logs)
+		}
+	}
+	if regexp.MustCompile(`\b\d{12}\b`).MatchString(logs) {
+		t.Errorf("the process log contains a 12-digit number:\n%s", logs)
+	}
+}
+
+func TestCLI_SeedAndAudit(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			dsn := storetest.DSN(t, engine)
+			out, code := run(t, "--db", dsn, "seed", "--province", "46", "--people", "300", "--seed", "3")
+			if code != 0 || !strings.Contains(out, "seeded 300 persons") {
+				t.Fatalf("seed: exit %d\n%s", code, out)
+			}
+			out, code = run(t, "--db", dsn, "seed", "--province", "99", "--people", "10")
+			if code == 0 || !strings.Contains(out, "not a province code") {
+				t.Errorf("seed of an unknown province: exit %d\n%s", code, out)
+			}
+			// Produce some access-log entries through the API path: the
+			// audit is about what the server recorded.
+			db, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			appendEntries(t, db, dsn, 40)
+			out, code = run(t, "--db", dsn, "audit", "verify")
+			if code != 0 || !strings.Contains(out, "access log OK") {
+				t.Fatalf("audit verify on an intact log: exit %d\n%s", code, out)
+			}
+			tamper(t, engine, dsn, `UPDATE accesslog_entries SET subject = '001099000001' WHERE seq = 17`)
+			out, code = run(t, "--db", dsn, "audit", "verify")
+			if code != 2 || !strings.Contains(out, "17") {
+				t.Errorf("audit verify after editing entry 17: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+// appendEntries records n access-log entries and a checkpoint with the
+// database's own signer, as the server would.
+func appendEntries(t *testing.T, db *store.DB, dsn string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	signer, _, err := accesslog.LoadOrCreateSigner(ctx, db, "accesslog-signer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alog := accesslog.New(db, signer, accesslog.Options{})
+	for i := 0; i < n; i++ {
+		e := accesslog.Entry{At: time.Now(), Actor: "officer", ActorRole: "registrar", Subject: fmt.Sprintf("046090%06d", i),
+			Action: accesslog.ActionRead, Fields: "*", Outcome: accesslog.OutcomeOK}
+		if err := alog.Record(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := alog.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alog.Close()
+}
+
+// tamper runs SQL directly on the database, as an attacker with database
+// access would.
+func tamper(t *testing.T, engine store.Engine, dsn, q string) {
+	t.Helper()
+	driver, src := "pgx", dsn
+	if engine == store.SQLite {
+		driver, src = "sqlite", "file:"+dsn
+	}
+	db, err := sql.Open(driver, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatalf("tamper: %v", err)
+	}
+}
