@@ -1,0 +1,124 @@
+// Command dancu runs the population register, e-ID and e-authentication
+// platform: its server, demo, migrations, seeding, imports and audits.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/dancu-vn/dancu/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := rootCommand().Run(ctx, os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "dancu:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitError carries a specific exit status.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	if e, ok := err.(*exitError); ok {
+		return e.code
+	}
+	return 1
+}
+
+// Config is everything dancu is configured with. Each field comes from a
+// flag or its DANCU_* environment variable (secrets also from *_FILE).
+type Config struct {
+	DB         string // postgres:// URL, or empty for SQLite under DataDir
+	DataDir    string
+	Addr       string
+	LogLevel   string
+	LogKeyFile string // note signer key of the access log; generated and kept in the database if empty
+	LogOrigin  string
+}
+
+// DSN returns the database to open: the PostgreSQL URL, or the SQLite file.
+func (c Config) DSN() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return filepath.Join(c.DataDir, "dancu.db")
+}
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "db", Usage: "database: a postgres:// URL, or a SQLite file path (default: DATA/dancu.db)", Sources: cli.EnvVars("DANCU_DB")},
+		&cli.StringFlag{Name: "data", Value: "./dancu-data", Usage: "data folder for the embedded SQLite database and demo files", Sources: cli.EnvVars("DANCU_DATA")},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "process log level: debug, info, warn, error", Sources: cli.EnvVars("DANCU_LOG_LEVEL")},
+		&cli.StringFlag{Name: "accesslog-key-file", Usage: "file holding the access log's note signing key (default: generated, kept in the database)", Sources: cli.EnvVars("DANCU_ACCESSLOG_KEY_FILE")},
+		&cli.StringFlag{Name: "accesslog-origin", Value: "dancu.accesslog/v1", Usage: "origin line of the access log's checkpoints", Sources: cli.EnvVars("DANCU_ACCESSLOG_ORIGIN")},
+	}
+}
+
+func configFrom(c *cli.Command) (Config, error) {
+	cfg := Config{
+		DB: c.String("db"), DataDir: c.String("data"), LogLevel: c.String("log-level"),
+		LogKeyFile: c.String("accesslog-key-file"), LogOrigin: c.String("accesslog-origin"),
+	}
+	if c.IsSet("addr") || c.String("addr") != "" {
+		cfg.Addr = c.String("addr")
+	}
+	switch cfg.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return cfg, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", cfg.LogLevel)
+	}
+	if cfg.DB != "" && !store.IsPostgresURL(cfg.DB) && filepath.Ext(cfg.DB) == "" {
+		return cfg, fmt.Errorf("--db must be a postgres:// URL or a SQLite file path ending in .db")
+	}
+	return cfg, nil
+}
+
+// newLogger returns the process logger: JSON lines on stderr. Nothing
+// personal is ever logged (see internal/httpapi.observe).
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func rootCommand() *cli.Command {
+	return &cli.Command{
+		Name:    "dancu",
+		Usage:   "population register, e-ID and e-authentication platform",
+		Version: version,
+		Flags:   globalFlags(),
+		Commands: []*cli.Command{
+			serveCommand(), demoCommand(), migrateCommand(), seedCommand(), importCommand(),
+			auditCommand(), officerCommand(), tokenCommand(), versionCommand(),
+		},
+	}
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version",
+		Action: func(ctx context.Context, c *cli.Command) error {
+			fmt.Println("dancu", version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/urfave/cli/v3"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the API on the configured database",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address HOST:PORT", Sources: cli.EnvVars("DANCU_ADDR")},
+		},
+		Action: func(ctx context.Context, c *cli.Command) error {
+			cfg, err := configFrom(c)
+			if err != nil {
+				return err
+			}
+			a, err := openApp(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ln, err := net.Listen("tcp", cfg.Addr)
+			if err != nil {
+				return fmt.Errorf("listen: %w", err)
+			}
+			a.logger.Info("serving", "addr", ln.Addr().String(), "engine", string(a.db.Engine))
+			return a.serve(ctx, ln)
+		},
+	}
+}
+
+// shutdownGrace is how long in-flight requests get at shutdown.
+const shutdownGrace = 10 * time.Second
+
+// serve runs the HTTP server until ctx ends, then shuts down gracefully.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.server.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	a.logger.Info("stopped")
+	return err
+}
