@@ -60,7 +60,6 @@ func importPersons(ctx context.Context, c *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	cfg.DB = importer.TuneDSN(cfg.DB)
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err

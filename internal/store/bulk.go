@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -147,64 +149,71 @@ func (db *DB) copyBatch(ctx context.Context, b *Batch) error {
 // the persons they already became.
 func (db *DB) ImportedIDs(ctx context.Context, source string, recordIDs []string) (map[string]string, error) {
 	out := make(map[string]string, len(recordIDs))
-	err := db.inReadTx(ctx, func(tx *Tx) error {
-		for _, chunk := range chunks(recordIDs, 500) {
-			args := []any{source}
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			rows, err := tx.QueryContext(ctx, `SELECT record_id, id_number FROM import_records WHERE source = $1
-				AND record_id IN (`+placeholders(2, len(chunk))+`)`, args...)
-			if err != nil {
+	err := db.lookupIn(ctx, `SELECT record_id, id_number FROM import_records WHERE source = $1 AND record_id`, []any{source}, recordIDs,
+		func(rows *sql.Rows) error {
+			var rid, id string
+			if err := rows.Scan(&rid, &id); err != nil {
 				return err
 			}
-			for rows.Next() {
-				var rid, id string
-				if err := rows.Scan(&rid, &id); err != nil {
-					rows.Close()
-					return err
-				}
-				out[rid] = id
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+			out[rid] = id
+			return nil
+		})
 	return out, mapErr(err, "imported ids")
 }
 
 // ExistingIDs returns which of the given ID numbers are already allocated.
 func (db *DB) ExistingIDs(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool)
-	err := db.inReadTx(ctx, func(tx *Tx) error {
-		for _, chunk := range chunks(ids, 500) {
-			args := make([]any, len(chunk))
-			for i, id := range chunk {
-				args[i] = id
-			}
-			rows, err := tx.QueryContext(ctx, `SELECT id_number FROM id_numbers WHERE id_number IN (`+placeholders(1, len(chunk))+`)`, args...)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				out[id] = true
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
+	err := db.lookupIn(ctx, `SELECT id_number FROM id_numbers WHERE id_number`, nil, ids, func(rows *sql.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
 		}
+		out[id] = true
 		return nil
 	})
 	return out, mapErr(err, "existing ids")
+}
+
+// lookupIn runs query (ending in the column to match) for a set of keys.
+// PostgreSQL gets one array parameter, = ANY($n): a list of placeholders
+// would make it cache a generic plan that scans instead of probing the
+// index once a batch has run five times. SQLite has no arrays and gets
+// IN lists of at most 500.
+func (db *DB) lookupIn(ctx context.Context, query string, args []any, keys []string, scan func(*sql.Rows) error) error {
+	var stmts [][]any
+	if db.Engine == Postgres {
+		stmts = append(stmts, append(append([]any{}, args...), keys))
+	} else {
+		for _, chunk := range chunks(keys, 500) {
+			a := append([]any{}, args...)
+			for _, k := range chunk {
+				a = append(a, k)
+			}
+			stmts = append(stmts, a)
+		}
+	}
+	for _, a := range stmts {
+		q := query + ` = ANY($` + strconv.Itoa(len(args)+1) + `)`
+		if db.Engine == SQLite {
+			q = query + ` IN (` + placeholders(len(args)+1, len(a)-len(args)) + `)`
+		}
+		rows, err := db.read.QueryContext(ctx, q, a...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func chunks(s []string, n int) [][]string {

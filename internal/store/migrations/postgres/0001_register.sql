@@ -63,7 +63,7 @@ CREATE TABLE persons (
 	temp_province TEXT NOT NULL DEFAULT '',
 	cur_commune   TEXT NOT NULL DEFAULT '',
 	cur_province  TEXT NOT NULL DEFAULT '',
-	record        JSONB NOT NULL,
+	record        JSON NOT NULL, -- read whole, never queried inside: JSON (validated text) ingests faster than JSONB
 	version       INTEGER NOT NULL,
 	created_at    BIGINT NOT NULL,
 	updated_at    BIGINT NOT NULL
@@ -93,6 +93,6 @@ CREATE TABLE person_events (
 	legal_doc_date TEXT NOT NULL DEFAULT '',
 	legal_issuer   TEXT NOT NULL DEFAULT '',
 	group_id       TEXT NOT NULL DEFAULT '',
-	payload        JSONB NOT NULL,
+	payload        JSON NOT NULL,
 	UNIQUE (person_id, seq)
 );
