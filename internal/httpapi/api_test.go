@@ -29,7 +29,7 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 // fixture is a running API over a seeded database with officers of every
 // tier.
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	db      *store.DB
 	srv     *httptest.Server
 	log     *accesslog.Log
@@ -44,7 +44,7 @@ const testProvince = "46"
 // seeded is the synthetic population of the fixture.
 const seeded = 1500
 
-func newFixture(t *testing.T, db *store.DB) *fixture {
+func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := db.SyncUnits(ctx); err != nil {

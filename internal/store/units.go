@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/dancu-vn/dancu/internal/units"
 )
@@ -19,21 +20,37 @@ func (db *DB) SyncUnits(ctx context.Context) (int, error) {
 		}
 		all := units.All()
 		if have >= len(all) {
-			return nil // already loaded: skip the per-row work at every start
+			return nil // already loaded: skip the work at every start
 		}
-		for _, u := range all {
+		// Multi-row inserts: a row per statement costs a round trip each,
+		// which on PostgreSQL made this the slowest step of a start.
+		const perStmt = 400
+		for i := 0; i < len(all); i += perStmt {
+			chunk := all[i:min(i+perStmt, len(all))]
+			var vals []string
+			var args []any
+			for _, u := range chunk {
+				vals = append(vals, "("+placeholders(len(args)+1, 8)+")")
+				args = append(args, string(u.Level), u.Code, u.Name, u.Type, u.ParentCode, u.ProvinceCode, u.ValidFrom, u.ValidTo)
+			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO units (level, code, name, type, parent_code, province_code, valid_from, valid_to)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-				string(u.Level), u.Code, u.Name, u.Type, u.ParentCode, u.ProvinceCode, u.ValidFrom, u.ValidTo)
+				VALUES `+strings.Join(vals, ", ")+` ON CONFLICT DO NOTHING`, args...)
 			if err != nil {
 				return err
 			}
 			n, _ := res.RowsAffected()
 			added += int(n)
 		}
-		for _, m := range units.Mappings() {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO unit_mappings (level, legacy_code, new_code) VALUES ($1, $2, $3)
-				ON CONFLICT DO NOTHING`, string(m.Level), m.LegacyCode, m.NewCode); err != nil {
+		ms := units.Mappings()
+		for i := 0; i < len(ms); i += perStmt {
+			var vals []string
+			var args []any
+			for _, m := range ms[i:min(i+perStmt, len(ms))] {
+				vals = append(vals, "("+placeholders(len(args)+1, 3)+")")
+				args = append(args, string(m.Level), m.LegacyCode, m.NewCode)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO unit_mappings (level, legacy_code, new_code) VALUES `+
+				strings.Join(vals, ", ")+` ON CONFLICT DO NOTHING`, args...); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 // Package storetest hands storage and API tests real databases: embedded
 // SQLite and a real PostgreSQL server that the harness starts itself (never
-// a mock, never Docker), each fresh, fully migrated and empty.
+// a mock, never Docker), each fresh and fully migrated, holding only the
+// reference data `dancu migrate` loads (administrative units).
 //
 // Every package that uses it must route its TestMain through Main, so that
 // the server it may start is stopped when the tests end:
@@ -244,6 +245,12 @@ func migrate(ctx context.Context, dsn string) error {
 	if _, err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return fmt.Errorf("migrate: %w", err)
+	}
+	// The administrative units are reference data every test needs, as
+	// `dancu migrate` loads them: load them once into the template.
+	if _, err := db.SyncUnits(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("load units: %w", err)
 	}
 	if err := db.Close(); err != nil {
 		return fmt.Errorf("close after migrating: %w", err)
