@@ -166,11 +166,11 @@ func (db *DB) SearchPersons(ctx context.Context, f register.Filter) ([]*register
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if f.NameKey != "" {
-		// Whole-word prefix as a range, which both engines serve from the
-		// name_key index: "nguyen van an" matches itself and "nguyen van an …"
-		// but not "nguyen van anh".
-		where = append(where, fmt.Sprintf("(name_key = %s OR (name_key >= %s AND name_key < %s))",
-			arg(f.NameKey), arg(f.NameKey+" "), arg(f.NameKey+"!")))
+		// Whole-word prefix as one range that both engines serve from the
+		// name_key index: [q, q+"!") holds q itself and q followed by a
+		// space ("nguyen van an …") but not "nguyen van anh", because folded
+		// keys have no character below "!" other than the space.
+		where = append(where, fmt.Sprintf("name_key >= %s AND name_key < %s", arg(f.NameKey), arg(f.NameKey+"!")))
 	}
 	if f.BirthDate != "" {
 		where = append(where, "birth_date = "+arg(string(f.BirthDate)))
