@@ -2,7 +2,7 @@
 
 GO ?= go
 # Fuzz targets as package:FuzzName, space-separated; each runs FUZZTIME.
-FUZZ_TARGETS ?= ./internal/idnum:FuzzParse
+FUZZ_TARGETS ?= ./internal/idnum:FuzzParse ./internal/importer:FuzzReadRows ./internal/register:FuzzParseDate ./internal/register:FuzzNameKey
 FUZZTIME ?= 30s
 
 .PHONY: test build bench fuzz demo
@@ -18,9 +18,15 @@ test:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/dancu ./cmd/dancu
 
-# Placeholder: every benchmark, three iterations each; to be refined.
+# Benchmarks on both engines (PostgreSQL started by the test harness, or
+# the server in DANCU_TEST_POSTGRES_URL). Heavy ones (seed 50,000 persons,
+# import 100,000 rows, 20,000 API requests) run a fixed number of times;
+# the rest let go test pick. Figures go to docs/performance.md; the load
+# driver for a running server is tools/loadgen (see that page).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/seed ./internal/importer
+	$(GO) test -run '^$$' -bench . -benchtime 20000x ./internal/httpapi
+	$(GO) test -run '^$$' -bench . ./internal/synth ./internal/store
 
 # go test -fuzz takes one package and one target at a time, hence the loop.
 fuzz:

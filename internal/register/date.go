@@ -15,32 +15,33 @@ type Date string
 // ParseDate validates s as a possibly partial date.
 func ParseDate(field, s string) (Date, error) {
 	bad := apperr.Field(apperr.InvalidDate, field, "%q is not a date: use YYYY, YYYY-MM or YYYY-MM-DD", s)
+	var err error
 	switch len(s) {
 	case 4:
-		y, err := strconv.Atoi(s)
-		if err != nil || y < 1800 || y > 2399 || s[0] == '+' || s[0] == '-' {
-			return "", bad
-		}
+		_, err = time.Parse("2006", s)
 	case 7:
-		if _, err := time.Parse("2006-01", s); err != nil {
-			return "", bad
-		}
+		_, err = time.Parse("2006-01", s)
 	case 10:
-		if _, err := time.Parse(time.DateOnly, s); err != nil {
-			return "", bad
-		}
+		_, err = time.Parse(time.DateOnly, s)
 	default:
 		return "", bad
+	}
+	if err != nil {
+		return "", bad
+	}
+	// Registers hold no one born before 1800, and ID numbers end at 2399.
+	if y := Date(s).Year(); y < 1800 || y > 2399 {
+		return "", apperr.Field(apperr.InvalidDate, field, "%q is out of range: years run from 1800 to 2399", s)
 	}
 	return Date(s), nil
 }
 
 // ParseFullDate validates s as a complete YYYY-MM-DD date.
 func ParseFullDate(field, s string) (Date, error) {
-	if _, err := time.Parse(time.DateOnly, s); err != nil || len(s) != 10 {
+	if len(s) != 10 {
 		return "", apperr.Field(apperr.InvalidDate, field, "%q is not a date: use YYYY-MM-DD", s)
 	}
-	return Date(s), nil
+	return ParseDate(field, s)
 }
 
 // Year returns the year of d (0 if d is empty).
