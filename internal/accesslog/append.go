@@ -18,6 +18,7 @@ func (l *Log) append(ctx context.Context, entries []Entry) error {
 	defer l.mu.Unlock()
 	now := l.opts.Now()
 	var signed *Checkpoint
+	var ours string
 	err := l.storage.AccessLogAppend(ctx, func(tx AppendTx) error {
 		signed = nil // in case the storage retries fn
 		first, err := l.syncTree(ctx, tx)
@@ -42,8 +43,8 @@ func (l *Log) append(ctx context.Context, entries []Entry) error {
 		if now.Sub(l.signedAt) < l.opts.CheckpointEvery {
 			return nil
 		}
-		cp, err := l.addCheckpoint(ctx, tx)
-		signed = &cp
+		cp, note, err := l.addCheckpoint(ctx, tx)
+		signed, ours = &cp, note
 		return err
 	})
 	if err != nil {
@@ -56,7 +57,7 @@ func (l *Log) append(ctx context.Context, entries []Entry) error {
 	l.stats.batches.Add(1)
 	l.stats.lastBatch.Store(int64(len(entries)))
 	if signed != nil {
-		l.noteSigned(*signed, now)
+		l.noteSigned(*signed, ours, now)
 	}
 	return nil
 }
@@ -92,27 +93,31 @@ func (l *Log) syncTree(ctx context.Context, tx AppendTx) (int64, error) {
 
 // addCheckpoint signs the current tree and stores the checkpoint, inside an
 // append transaction after syncTree. It returns the checkpoint stored,
-// which is an earlier one of the same size if there was one.
-func (l *Log) addCheckpoint(ctx context.Context, tx AppendTx) (Checkpoint, error) {
+// which is an earlier one of the same size if there was one, and the note
+// it signed itself.
+func (l *Log) addCheckpoint(ctx context.Context, tx AppendTx) (stored Checkpoint, ours string, err error) {
 	root, err := l.tree.root()
 	if err != nil {
-		return Checkpoint{}, fmt.Errorf("compute access log root: %w", err)
+		return Checkpoint{}, "", fmt.Errorf("compute access log root: %w", err)
 	}
 	cp, err := signCheckpoint(l.signer, l.opts.Origin, l.tree.size, root)
 	if err != nil {
-		return Checkpoint{}, err
+		return Checkpoint{}, "", err
 	}
-	stored, err := tx.AddCheckpoint(ctx, cp)
-	if err != nil {
-		return Checkpoint{}, fmt.Errorf("store access log checkpoint: %w", err)
+	if stored, err = tx.AddCheckpoint(ctx, cp); err != nil {
+		return Checkpoint{}, "", fmt.Errorf("store access log checkpoint: %w", err)
 	}
-	return stored, nil
+	return stored, cp.Note, nil
 }
 
-// noteSigned records that a checkpoint was stored; l.mu is held.
-func (l *Log) noteSigned(cp Checkpoint, at time.Time) {
+// noteSigned records that a checkpoint was signed; l.mu is held. Only
+// one this Log stored counts: a racing node or a concurrent Checkpoint
+// call may have stored one of the same size first.
+func (l *Log) noteSigned(cp Checkpoint, ours string, at time.Time) {
 	l.signedSize, l.signedAt = cp.Size, at
-	l.stats.checkpoints.Add(1)
+	if cp.Note == ours {
+		l.stats.checkpoints.Add(1)
+	}
 }
 
 // checkpointDue reports whether this Log's appends grew the tree beyond its
@@ -143,19 +148,20 @@ func (l *Log) signNow(ctx context.Context) (Checkpoint, error) {
 	defer l.mu.Unlock()
 	now := l.opts.Now()
 	var cp Checkpoint
+	var ours string
 	err := l.storage.AccessLogAppend(ctx, func(tx AppendTx) error {
 		if _, err := l.syncTree(ctx, tx); err != nil {
 			return err
 		}
 		var err error
-		cp, err = l.addCheckpoint(ctx, tx)
+		cp, ours, err = l.addCheckpoint(ctx, tx)
 		return err
 	})
 	if err != nil {
 		l.treeOK = false
 		return Checkpoint{}, fmt.Errorf("sign access log checkpoint: %w", err)
 	}
-	l.noteSigned(cp, now)
+	l.noteSigned(cp, ours, now)
 	return cp, nil
 }
 

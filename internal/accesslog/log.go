@@ -14,8 +14,9 @@ import (
 
 // Options tune a Log. Zero values take the defaults.
 type Options struct {
-	// MaxBatch caps the entries committed in one transaction (default
-	// 512). A single Record call larger than that is committed alone.
+	// MaxBatch is the number of entries at which a batch stops taking
+	// more Record calls and commits (default 512). The entries of one call
+	// are never split, so a batch may end a call's length above it.
 	MaxBatch int
 	// MaxDelay is how long the first entry of a batch waits for company
 	// (default 2ms; negative: not at all, commit what is already queued).

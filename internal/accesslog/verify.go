@@ -81,7 +81,7 @@ func Verify(ctx context.Context, r Reader, verifierKey string) (Report, error) {
 	if err != nil && apperr.Code(err) != apperr.NotFound {
 		return Report{}, fmt.Errorf("verify access log: read latest checkpoint: %w", err)
 	}
-	w.cpSize = latest.Size
+	w.latest, w.cpSize = latest, latest.Size
 	end := max(w.hashSize, w.cpSize)
 	rep := Report{Size: end}
 	p, err := w.walk(ctx, end)
@@ -97,8 +97,9 @@ func Verify(ctx context.Context, r Reader, verifierKey string) (Report, error) {
 type walker struct {
 	r           Reader
 	verifier    note.Verifier
-	hashSize    int64 // tree size implied by the stored hashes
-	cpSize      int64 // size of the latest checkpoint
+	hashSize    int64      // tree size implied by the stored hashes
+	latest      Checkpoint // the latest checkpoint, as stored
+	cpSize      int64      // its size, 0 if there is none
 	entries     pager[Entry]
 	hashes      pager[IndexedHash]
 	cps         pager[Checkpoint]
@@ -203,31 +204,42 @@ func (w *walker) checkpointsAt(ctx context.Context, size int64) (*Problem, error
 	return nil, nil
 }
 
-// checkpoint verifies one checkpoint whose size is the tree's.
-func (w *walker) checkpoint(cp Checkpoint) *Problem {
-	bad := func(kind, format string, args ...any) *Problem {
-		return &Problem{Seq: cp.Size, Kind: kind,
-			Detail: fmt.Sprintf("checkpoint of size %d: ", cp.Size) + fmt.Sprintf(format, args...)}
-	}
+// badCheckpoint returns a checkpoint problem.
+func badCheckpoint(cp Checkpoint, kind, format string, args ...any) *Problem {
+	return &Problem{Seq: cp.Size, Kind: kind,
+		Detail: fmt.Sprintf("checkpoint of size %d: ", cp.Size) + fmt.Sprintf(format, args...)}
+}
+
+// checkNote verifies a checkpoint's signature and that its size and root
+// columns state what the signed note does.
+func (w *walker) checkNote(cp Checkpoint) *Problem {
 	n, err := note.Open([]byte(cp.Note), note.VerifierList(w.verifier))
 	if err != nil {
-		return bad(ProblemBadSignature, "signature does not verify: %v", err)
+		return badCheckpoint(cp, ProblemBadSignature, "signature does not verify: %v", err)
 	}
 	body, err := parseCheckpointBody([]byte(n.Text))
 	if err != nil {
-		return bad(ProblemBadCheckpoint, "%v", err)
+		return badCheckpoint(cp, ProblemBadCheckpoint, "%v", err)
 	}
 	if body.Size != cp.Size || body.Root != cp.Root {
-		return bad(ProblemBadCheckpoint, "stored size or root differs from the signed note (size %d)", body.Size)
+		return badCheckpoint(cp, ProblemBadCheckpoint, "stored size or root differs from the signed note (size %d)", body.Size)
+	}
+	return nil
+}
+
+// checkpoint verifies one checkpoint whose size is the tree's.
+func (w *walker) checkpoint(cp Checkpoint) *Problem {
+	if p := w.checkNote(cp); p != nil {
+		return p
 	}
 	root, err := w.tree.root()
 	if err != nil {
-		return bad(ProblemBadCheckpoint, "%v", err)
+		return badCheckpoint(cp, ProblemBadCheckpoint, "%v", err)
 	}
-	if root != body.Root {
+	if root != cp.Root {
 		// The previous checkpoint matched, so the entries it covers are
 		// intact: the change lies after it, with its hashes rewritten.
-		return bad(ProblemBadCheckpoint,
+		return badCheckpoint(cp, ProblemBadCheckpoint,
 			"signed root differs from the entries: entries %d to %d were changed and their hashes rewritten",
 			w.signed, cp.Size-1)
 	}
@@ -270,6 +282,10 @@ func deleted(from, next int64) *Problem {
 func (w *walker) deletedToEnd(i int64) *Problem {
 	cover := fmt.Sprintf("the stored hashes cover %d", w.hashSize)
 	if w.cpSize >= w.hashSize {
+		// Trust the latest checkpoint's claim only if it is genuine.
+		if p := w.checkNote(w.latest); p != nil {
+			return p
+		}
 		cover = fmt.Sprintf("checkpoint of size %d covers them", w.cpSize)
 	}
 	return &Problem{Seq: i, Kind: ProblemDeleted, Detail: fmt.Sprintf("entries from %d deleted (%s)", i, cover)}

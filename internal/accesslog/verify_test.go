@@ -84,6 +84,12 @@ func TestVerify_Tampering(t *testing.T) {
 			cp.Root[0] ^= 1
 			s.cps[50] = cp
 		}, 50, ProblemBadCheckpoint, "checkpoint of size 50: stored size or root"},
+		{"latest checkpoint size forged", func(s *memStorage) {
+			cp := s.cps[100]
+			delete(s.cps, 100)
+			cp.Size = 1000
+			s.cps[1000] = cp
+		}, 1000, ProblemBadCheckpoint, "checkpoint of size 1000: stored size or root differs from the signed note (size 100)"},
 		{"entry and hashes rewritten", func(s *memStorage) {
 			// Edit entry 55 and rebuild every stored hash from the edited
 			// entries: only the signed checkpoint at 60 can tell.

@@ -21,12 +21,13 @@ import (
 const accessLogLockKey = 7245002
 
 // accessLogColumns are accesslog_entries' columns in the order of
-// accesslog.LeafData, which scanAccessLogEntry and entryArgs follow.
+// accesslog.LeafData, which the inserts and queryAccessLogEntries follow.
 const accessLogColumns = `seq, at, actor, actor_role, org, unit, purpose, legal_basis,
 	subject, action, fields, outcome, request_id`
 
-// Rows per multi-row INSERT: 13 × 500 and 2 × 2000 parameters stay far
-// below SQLite's 32766 and PostgreSQL's 65535.
+// Rows per multi-row INSERT on SQLite: 13 × 500 and 2 × 2000 parameters
+// stay far below its limit of 32766. (PostgreSQL inserts from arrays,
+// which have no such limit.)
 const (
 	accessLogEntryChunk = 500
 	accessLogHashChunk  = 2000
@@ -76,7 +77,7 @@ func (t accessLogTx) InsertEntries(ctx context.Context, entries []accesslog.Entr
 				e.LegalBasis, e.Subject, e.Action, e.Fields, e.Outcome, e.RequestID)
 		}
 		q := `INSERT INTO accesslog_entries (` + accessLogColumns + `) VALUES ` +
-			valuesList(len(chunk), accessLogEntryCols)
+			accessLogValues(len(chunk), accessLogEntryCols)
 		if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
 			return mapErr(err, "insert access log entries")
 		}
@@ -103,7 +104,7 @@ func (t accessLogTx) InsertHashes(ctx context.Context, firstIndex int64, hashes 
 		for i, h := range chunk {
 			args = append(args, firstIndex+int64(start+i), h[:])
 		}
-		q := `INSERT INTO accesslog_hashes (idx, hash) VALUES ` + valuesList(len(chunk), 2)
+		q := `INSERT INTO accesslog_hashes (idx, hash) VALUES ` + accessLogValues(len(chunk), 2)
 		if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
 			return mapErr(err, "insert access log hashes")
 		}
@@ -152,22 +153,22 @@ func (t accessLogTx) AddCheckpoint(ctx context.Context, cp accesslog.Checkpoint)
 	return stored, mapErr(err, "read access log checkpoint")
 }
 
-// queryer is what both transactions and pools offer for reading.
-type queryer interface {
+// accessLogQueryer is what both transactions and pools offer for reading.
+type accessLogQueryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // accessLogHashCount returns the highest stored-hash index plus one; the
 // primary key answers it without a scan.
-func accessLogHashCount(ctx context.Context, q queryer) (int64, error) {
+func accessLogHashCount(ctx context.Context, q accessLogQueryer) (int64, error) {
 	var n int64
 	err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM accesslog_hashes`).Scan(&n)
 	return n, mapErr(err, "count access log hashes")
 }
 
 // readAccessLogHashes returns the stored hashes at indexes, in that order.
-func readAccessLogHashes(ctx context.Context, q queryer, indexes []int64) ([]tlog.Hash, error) {
+func readAccessLogHashes(ctx context.Context, q accessLogQueryer, indexes []int64) ([]tlog.Hash, error) {
 	found := make(map[int64]tlog.Hash, len(indexes))
 	for start := 0; start < len(indexes); start += accessLogHashChunk {
 		chunk := indexes[start:min(start+accessLogHashChunk, len(indexes))]
@@ -176,7 +177,7 @@ func readAccessLogHashes(ctx context.Context, q queryer, indexes []int64) ([]tlo
 			args[i] = idx
 		}
 		rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM accesslog_hashes WHERE idx IN (`+
-			paramList(1, len(chunk))+`)`, args...)
+			accessLogParams(1, len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, mapErr(err, "read access log hashes")
 		}
@@ -210,14 +211,14 @@ func scanIndexedHashes(rows *sql.Rows) ([]accesslog.IndexedHash, error) {
 		if err := rows.Scan(&h.Index, &raw); err != nil {
 			return nil, mapErr(err, "scan access log hash")
 		}
-		h.Hash = hashFromBytes(raw)
+		h.Hash = accessLogHash(raw)
 		out = append(out, h)
 	}
 	return out, mapErr(rows.Err(), "read access log hashes")
 }
 
-// hashFromBytes converts a stored hash, mapping a wrong length to zero.
-func hashFromBytes(raw []byte) tlog.Hash {
+// accessLogHash converts a stored hash, mapping a wrong length to zero.
+func accessLogHash(raw []byte) tlog.Hash {
 	var h tlog.Hash
 	if len(raw) == len(h) {
 		copy(h[:], raw)
@@ -225,29 +226,27 @@ func hashFromBytes(raw []byte) tlog.Hash {
 	return h
 }
 
-// valuesCache holds the VALUES lists built by valuesList.
-var valuesCache sync.Map // [2]int{rows, cols} → string
+// accessLogValuesCache holds the VALUES lists built by accessLogValues.
+var accessLogValuesCache sync.Map // [2]int{rows, cols} → string
 
-// valuesList returns "($1, …, $cols), (…)" for rows rows, built once per
-// shape so that the statement text repeats and drivers can reuse plans.
-func valuesList(rows, cols int) string {
+// accessLogValues returns "(?, …, ?), (…)": rows tuples of cols anonymous
+// parameters, for SQLite only (PostgreSQL inserts from arrays). Anonymous,
+// because SQLite looks up each $n (a named parameter to it) by a linear
+// search when preparing and binding: thousands of them made a 1000-entry
+// batch take 300 ms. The text is built once per shape.
+func accessLogValues(rows, cols int) string {
 	key := [2]int{rows, cols}
-	if s, ok := valuesCache.Load(key); ok {
+	if s, ok := accessLogValuesCache.Load(key); ok {
 		return s.(string)
 	}
-	var b strings.Builder
-	for r := range rows {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + paramList(1+r*cols, cols) + ")")
-	}
-	valuesCache.Store(key, b.String())
-	return b.String()
+	tuple := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	s := tuple + strings.Repeat(", "+tuple, rows-1)
+	accessLogValuesCache.Store(key, s)
+	return s
 }
 
-// paramList returns "$from, …, $(from+n-1)".
-func paramList(from, n int) string {
+// accessLogParams returns "$from, …, $(from+n-1)".
+func accessLogParams(from, n int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {
@@ -259,20 +258,31 @@ func paramList(from, n int) string {
 }
 
 // AccessLogHashCount implements accesslog.Reader.
-func (db *DB) AccessLogHashCount(ctx context.Context) (int64, error) {
-	return accessLogHashCount(ctx, db.read)
+func (db *DB) AccessLogHashCount(ctx context.Context) (n int64, err error) {
+	err = db.inReadTx(ctx, func(tx *Tx) error {
+		n, err = accessLogHashCount(ctx, tx)
+		return err
+	})
+	return n, err
 }
 
 // AccessLogHashes implements accesslog.Reader.
-func (db *DB) AccessLogHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
-	return readAccessLogHashes(ctx, db.read, indexes)
+func (db *DB) AccessLogHashes(ctx context.Context, indexes []int64) (hashes []tlog.Hash, err error) {
+	err = db.inReadTx(ctx, func(tx *Tx) error {
+		hashes, err = readAccessLogHashes(ctx, tx, indexes)
+		return err
+	})
+	return hashes, err
 }
 
 // AccessLogLatestCheckpoint implements accesslog.Reader.
-func (db *DB) AccessLogLatestCheckpoint(ctx context.Context) (accesslog.Checkpoint, error) {
-	row := db.read.QueryRowContext(ctx, `SELECT size, root, note FROM accesslog_checkpoints ORDER BY size DESC LIMIT 1`)
-	cp, err := scanAccessLogCheckpoint(row)
-	return cp, mapErr(err, "latest access log checkpoint")
+func (db *DB) AccessLogLatestCheckpoint(ctx context.Context) (cp accesslog.Checkpoint, err error) {
+	err = db.inReadTx(ctx, func(tx *Tx) error {
+		row := tx.QueryRowContext(ctx, `SELECT size, root, note FROM accesslog_checkpoints ORDER BY size DESC LIMIT 1`)
+		cp, err = scanAccessLogCheckpoint(row)
+		return mapErr(err, "latest access log checkpoint")
+	})
+	return cp, err
 }
 
 // scanAccessLogCheckpoint reads one (size, root, note) row.
@@ -282,7 +292,7 @@ func scanAccessLogCheckpoint(row scanner) (accesslog.Checkpoint, error) {
 	if err := row.Scan(&cp.Size, &root, &cp.Note); err != nil {
 		return cp, err
 	}
-	cp.Root = hashFromBytes(root)
+	cp.Root = accessLogHash(root)
 	return cp, nil
 }
 
@@ -318,63 +328,71 @@ func (db *DB) AccessLogEntries(ctx context.Context, f accesslog.Filter) ([]acces
 	}
 	args = append(args, f.Limit)
 	q += fmt.Sprintf(` ORDER BY seq %s LIMIT $%d`, order, len(args))
-	return queryAccessLogEntries(ctx, db.read, q, args...)
+	return db.queryAccessLogEntries(ctx, q, args...)
 }
 
 // AccessLogEntryPage implements accesslog.Reader.
 func (db *DB) AccessLogEntryPage(ctx context.Context, fromSeq int64, limit int) ([]accesslog.Entry, error) {
-	return queryAccessLogEntries(ctx, db.read, `SELECT `+accessLogColumns+` FROM accesslog_entries
+	return db.queryAccessLogEntries(ctx, `SELECT `+accessLogColumns+` FROM accesslog_entries
 		WHERE seq >= $1 ORDER BY seq LIMIT $2`, fromSeq, limit)
 }
 
 // queryAccessLogEntries runs a query that selects accessLogColumns.
-func queryAccessLogEntries(ctx context.Context, q queryer, query string, args ...any) ([]accesslog.Entry, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, mapErr(err, "query access log entries")
-	}
-	defer rows.Close()
-	var out []accesslog.Entry
-	for rows.Next() {
-		var e accesslog.Entry
-		var at int64
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.ActorRole, &e.Org, &e.Unit, &e.Purpose,
-			&e.LegalBasis, &e.Subject, &e.Action, &e.Fields, &e.Outcome, &e.RequestID); err != nil {
-			return nil, mapErr(err, "scan access log entry")
+func (db *DB) queryAccessLogEntries(ctx context.Context, query string, args ...any) (out []accesslog.Entry, err error) {
+	err = db.inReadTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return mapErr(err, "query access log entries")
 		}
-		e.At = fromMicros(at)
-		out = append(out, e)
-	}
-	return out, mapErr(rows.Err(), "read access log entries")
+		defer rows.Close()
+		for rows.Next() {
+			var e accesslog.Entry
+			var at int64
+			if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.ActorRole, &e.Org, &e.Unit, &e.Purpose,
+				&e.LegalBasis, &e.Subject, &e.Action, &e.Fields, &e.Outcome, &e.RequestID); err != nil {
+				return mapErr(err, "scan access log entry")
+			}
+			e.At = fromMicros(at)
+			out = append(out, e)
+		}
+		return mapErr(rows.Err(), "read access log entries")
+	})
+	return out, err
 }
 
 // AccessLogHashPage implements accesslog.Reader.
-func (db *DB) AccessLogHashPage(ctx context.Context, fromIndex int64, limit int) ([]accesslog.IndexedHash, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT idx, hash FROM accesslog_hashes
-		WHERE idx >= $1 ORDER BY idx LIMIT $2`, fromIndex, limit)
-	if err != nil {
-		return nil, mapErr(err, "query access log hashes")
-	}
-	return scanIndexedHashes(rows)
+func (db *DB) AccessLogHashPage(ctx context.Context, fromIndex int64, limit int) (out []accesslog.IndexedHash, err error) {
+	err = db.inReadTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT idx, hash FROM accesslog_hashes
+			WHERE idx >= $1 ORDER BY idx LIMIT $2`, fromIndex, limit)
+		if err != nil {
+			return mapErr(err, "query access log hashes")
+		}
+		out, err = scanIndexedHashes(rows)
+		return err
+	})
+	return out, err
 }
 
 // AccessLogCheckpointPage implements accesslog.Reader.
-func (db *DB) AccessLogCheckpointPage(ctx context.Context, fromSize int64, limit int) ([]accesslog.Checkpoint, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT size, root, note FROM accesslog_checkpoints
-		WHERE size >= $1 ORDER BY size LIMIT $2`, fromSize, limit)
-	if err != nil {
-		return nil, mapErr(err, "query access log checkpoints")
-	}
-	defer rows.Close()
-	var out []accesslog.Checkpoint
-	for rows.Next() {
-		cp, err := scanAccessLogCheckpoint(rows)
+func (db *DB) AccessLogCheckpointPage(ctx context.Context, fromSize int64, limit int) (out []accesslog.Checkpoint, err error) {
+	err = db.inReadTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT size, root, note FROM accesslog_checkpoints
+			WHERE size >= $1 ORDER BY size LIMIT $2`, fromSize, limit)
 		if err != nil {
-			return nil, mapErr(err, "scan access log checkpoint")
+			return mapErr(err, "query access log checkpoints")
 		}
-		out = append(out, cp)
-	}
-	return out, mapErr(rows.Err(), "read access log checkpoints")
+		defer rows.Close()
+		for rows.Next() {
+			cp, err := scanAccessLogCheckpoint(rows)
+			if err != nil {
+				return mapErr(err, "scan access log checkpoint")
+			}
+			out = append(out, cp)
+		}
+		return mapErr(rows.Err(), "read access log checkpoints")
+	})
+	return out, err
 }
 
 // LoadOrCreateSecret implements accesslog.SecretStore on the secrets table.
@@ -382,7 +400,9 @@ func (db *DB) AccessLogCheckpointPage(ctx context.Context, fromSize int64, limit
 // the value that won.
 func (db *DB) LoadOrCreateSecret(ctx context.Context, name string, create func() ([]byte, error)) ([]byte, error) {
 	var value []byte
-	err := db.read.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&value)
+	err := db.inReadTx(ctx, func(tx *Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&value)
+	})
 	if err == nil {
 		return value, nil
 	}
