@@ -20,11 +20,7 @@ func auditCommand() *cli.Command {
 				&cli.StringFlag{Name: "key", Usage: "verifier key (note vkey) to check checkpoints against; default: the key of this database's signer"},
 			},
 			Action: func(ctx context.Context, c *cli.Command) error {
-				cfg, err := configFrom(c)
-				if err != nil {
-					return err
-				}
-				db, err := openDB(ctx, cfg)
+				cfg, db, err := openConfigured(ctx, c)
 				if err != nil {
 					return err
 				}

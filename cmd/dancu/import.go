@@ -56,11 +56,7 @@ func importPersons(ctx context.Context, c *cli.Command) error {
 	if _, err := os.Stat(opt.Path); err != nil {
 		return fmt.Errorf("import persons: %w", err)
 	}
-	cfg, err := configFrom(c)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	_, db, err := openConfigured(ctx, c)
 	if err != nil {
 		return err
 	}

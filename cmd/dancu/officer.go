@@ -17,17 +17,24 @@ import (
 // withDB opens the configured database for a management command.
 func withDB(fn func(ctx context.Context, c *cli.Command, db *store.DB) error) cli.ActionFunc {
 	return func(ctx context.Context, c *cli.Command) error {
-		cfg, err := configFrom(c)
-		if err != nil {
-			return err
-		}
-		db, err := openDB(ctx, cfg)
+		_, db, err := openConfigured(ctx, c)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
 		return fn(ctx, c, db)
 	}
+}
+
+// openConfigured reads the command's configuration and opens (and
+// migrates) its database; the caller closes it.
+func openConfigured(ctx context.Context, c *cli.Command) (Config, *store.DB, error) {
+	cfg, err := configFrom(c)
+	if err != nil {
+		return cfg, nil, err
+	}
+	db, err := openDB(ctx, cfg)
+	return cfg, db, err
 }
 
 func officerCommand() *cli.Command {

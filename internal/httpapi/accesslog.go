@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/auth"
@@ -48,31 +50,24 @@ func int64Param(r *http.Request, name string) (int64, error) {
 
 // handleInclusionProof answers GET /api/v1/accesslog/proofs/inclusion?seq=&size=.
 func (s *Server) handleInclusionProof(w http.ResponseWriter, r *http.Request) {
-	seq, err := int64Param(r, "seq")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	size, err := int64Param(r, "size")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	p, err := s.Log.InclusionProof(r.Context(), seq, size)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	res := proofResult{Seq: &seq, Size: size, Hashes: make([]string, len(p))}
-	for i, h := range p {
-		res.Hashes[i] = h.String()
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.writeProof(w, r, "seq", func(seq, size int64) (proofResult, []tlog.Hash, error) {
+		p, err := s.Log.InclusionProof(r.Context(), seq, size)
+		return proofResult{Seq: &seq, Size: size}, p, err
+	})
 }
 
 // handleConsistencyProof answers GET /api/v1/accesslog/proofs/consistency?old_size=&size=.
 func (s *Server) handleConsistencyProof(w http.ResponseWriter, r *http.Request) {
-	old, err := int64Param(r, "old_size")
+	s.writeProof(w, r, "old_size", func(old, size int64) (proofResult, []tlog.Hash, error) {
+		p, err := s.Log.ConsistencyProof(r.Context(), old, size)
+		return proofResult{OldSize: &old, Size: size}, p, err
+	})
+}
+
+// writeProof reads the two integer parameters of a proof request (first,
+// then size), computes the proof and writes it.
+func (s *Server) writeProof(w http.ResponseWriter, r *http.Request, first string, prove func(a, size int64) (proofResult, []tlog.Hash, error)) {
+	a, err := int64Param(r, first)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -82,12 +77,12 @@ func (s *Server) handleConsistencyProof(w http.ResponseWriter, r *http.Request) 
 		writeError(w, r, err)
 		return
 	}
-	p, err := s.Log.ConsistencyProof(r.Context(), old, size)
+	res, p, err := prove(a, size)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	res := proofResult{OldSize: &old, Size: size, Hashes: make([]string, len(p))}
+	res.Hashes = make([]string, len(p))
 	for i, h := range p {
 		res.Hashes[i] = h.String()
 	}

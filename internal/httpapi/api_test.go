@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/auth"
@@ -584,5 +587,68 @@ func TestAPI_Tokens(t *testing.T) {
 				t.Errorf("disabled officer still works: %d", s)
 			}
 		})
+	})
+}
+
+// TestAPI_AccessLogProofs checks the log as an outside verifier would:
+// with only the public key, the checkpoint and the proofs over HTTP.
+func TestAPI_AccessLogProofs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		p := f.personIn(f.commune, "")
+		f.call("GET", "/api/v1/persons/"+p.IDNumber, "commune", nil)
+		get := func(path string) []byte {
+			t.Helper()
+			status, _, raw := f.call("GET", path, "", nil)
+			if status != 200 {
+				t.Fatalf("GET %s: %d %s", path, status, raw)
+			}
+			return raw
+		}
+		vkey := strings.TrimSpace(string(get("/api/v1/accesslog/key")))
+		older, err := accesslog.OpenCheckpoint(string(get("/api/v1/accesslog/checkpoint")), vkey)
+		if err != nil {
+			t.Fatalf("checkpoint: %v", err)
+		}
+		f.call("GET", "/api/v1/persons?name=nguyen", "province", nil)
+		newer, err := accesslog.OpenCheckpoint(string(get("/api/v1/accesslog/checkpoint")), vkey)
+		if err != nil || newer.Size <= older.Size {
+			t.Fatalf("newer checkpoint: %+v %v (older size %d)", newer, err, older.Size)
+		}
+		decode := func(raw []byte) []tlog.Hash {
+			var res struct{ Hashes []string }
+			json.Unmarshal(raw, &res)
+			out := make([]tlog.Hash, len(res.Hashes))
+			for i, h := range res.Hashes {
+				if out[i], err = tlog.ParseHash(h); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return out
+		}
+		_, m, _ := f.call("GET", "/api/v1/accesslog/entries?subject="+p.IDNumber, "auditor", nil)
+		raw, _ := json.Marshal(m["entries"].([]any)[0])
+		var e accesslog.Entry
+		json.Unmarshal(raw, &e)
+		proof := decode(get(fmt.Sprintf("/api/v1/accesslog/proofs/inclusion?seq=%d&size=%d", e.Seq, newer.Size)))
+		if err := accesslog.VerifyInclusion(e, proof, newer); err != nil {
+			t.Errorf("inclusion of entry %d: %v", e.Seq, err)
+		}
+		e.Fields = "forged"
+		if accesslog.VerifyInclusion(e, proof, newer) == nil {
+			t.Errorf("an edited entry verified")
+		}
+		cons := decode(get(fmt.Sprintf("/api/v1/accesslog/proofs/consistency?old_size=%d&size=%d", older.Size, newer.Size)))
+		if err := accesslog.VerifyConsistency(cons, older, newer); err != nil {
+			t.Errorf("consistency %d→%d: %v", older.Size, newer.Size, err)
+		}
+		for _, bad := range []string{"/api/v1/accesslog/proofs/inclusion?seq=x&size=1", "/api/v1/accesslog/proofs/inclusion?seq=0&size=999999999"} {
+			if status, _, _ := f.call("GET", bad, "", nil); status != 400 && status != 404 {
+				t.Errorf("GET %s: %d", bad, status)
+			}
+		}
+		if status, _, _ := f.call("GET", "/api/v1/accesslog/entries", "province", nil); status != 403 {
+			t.Errorf("a registrar read the access log: %d", status)
+		}
 	})
 }

@@ -181,22 +181,17 @@ func (db *DB) SearchPersons(ctx context.Context, f register.Filter) ([]*register
 	if f.Status != "" {
 		where = append(where, "status = "+arg(string(f.Status)))
 	}
-	if f.Commune != "" {
-		a := arg(f.Commune)
-		where = append(where, fmt.Sprintf("(perm_commune = %s OR temp_commune = %s OR cur_commune = %s)", a, a, a))
+	// A person is in a unit through any of their residences.
+	resides := func(level, code string) {
+		if code != "" {
+			a := arg(code)
+			where = append(where, fmt.Sprintf("(perm_%s = %s OR temp_%s = %s OR cur_%s = %s)", level, a, level, a, level, a))
+		}
 	}
-	if f.Province != "" {
-		a := arg(f.Province)
-		where = append(where, fmt.Sprintf("(perm_province = %s OR temp_province = %s OR cur_province = %s)", a, a, a))
-	}
-	if f.ScopeCommune != "" {
-		a := arg(f.ScopeCommune)
-		where = append(where, fmt.Sprintf("(perm_commune = %s OR temp_commune = %s OR cur_commune = %s)", a, a, a))
-	}
-	if f.ScopeProvince != "" {
-		a := arg(f.ScopeProvince)
-		where = append(where, fmt.Sprintf("(perm_province = %s OR temp_province = %s OR cur_province = %s)", a, a, a))
-	}
+	resides("commune", f.Commune)
+	resides("province", f.Province)
+	resides("commune", f.ScopeCommune)
+	resides("province", f.ScopeProvince)
 	if f.After != "" {
 		key, id, _ := strings.Cut(f.After, "\x00")
 		where = append(where, fmt.Sprintf("(name_key > %s OR (name_key = %s AND id_number > %s))", arg(key), arg(key), arg(id)))
