@@ -233,3 +233,68 @@ func tamper(t *testing.T, engine store.Engine, dsn, q string) {
 		t.Fatalf("tamper: %v", err)
 	}
 }
+
+func TestCLI_ImportBadFile(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			dsn := storetest.DSN(t, engine)
+			dir := t.TempDir()
+			csv := filepath.Join(dir, "legacy.csv")
+			os.WriteFile(csv, []byte("record_id,full_name,gender,birth_date,ethnicity,permanent_commune,permanent_address\n"+
+				"A1,Nguyễn Văn An,male,1950,01,19753,Thôn 1\n"+
+				"A2,Trần Thị Bình,female,13/1970,01,19753,Thôn 2\n"+
+				"A3,Lê Văn Cường,robot,1960-02-03,01,19753,Thôn 3\n"+
+				"A4,Phạm Thị Dung,female,1975-05,01,99999,Thôn 4\n"+
+				"A1,Nguyễn Văn An,male,1950,01,19753,Thôn 1\n"), 0o644)
+			report := filepath.Join(dir, "report.csv")
+			out, code := run(t, "--db", dsn, "import", "persons", csv, "--report", report)
+			if code != 3 {
+				t.Fatalf("import with rejected rows: exit %d, want 3\n%s", code, out)
+			}
+			raw, err := os.ReadFile(report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+			if len(lines) != 6 { // header + one line per data row
+				t.Fatalf("report has %d lines, want 6:\n%s", len(lines), raw)
+			}
+			for _, want := range []string{"created", "invalid_date", "invalid_gender", "unknown_commune", "duplicate_record"} {
+				if !strings.Contains(string(raw), want) {
+					t.Errorf("report lacks %s:\n%s", want, raw)
+				}
+			}
+			// Running it again creates nothing new.
+			out, code = run(t, "--db", dsn, "import", "persons", csv, "--report", report)
+			if code != 3 || !strings.Contains(out, "0 created") {
+				t.Errorf("re-run: exit %d\n%s", code, out)
+			}
+			// A misspelt column refuses the whole file before any write.
+			bad := filepath.Join(dir, "bad.csv")
+			os.WriteFile(bad, []byte("record_id,fullname,gender\nB1,Nguyễn Văn An,male\n"), 0o644)
+			out, code = run(t, "--db", dsn, "import", "persons", bad, "--report", filepath.Join(dir, "bad-report.csv"))
+			if code != 1 || !strings.Contains(out, "fullname") {
+				t.Errorf("unknown column: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+func TestCLI_AuditDetectsDeletion(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			dsn := storetest.DSN(t, engine)
+			db, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			appendEntries(t, db, dsn, 30)
+			db.Close()
+			tamper(t, engine, dsn, `DELETE FROM accesslog_entries WHERE seq = 11`)
+			out, code := run(t, "--db", dsn, "audit", "verify")
+			if code != 2 || !strings.Contains(out, "11") || !strings.Contains(out, "delet") {
+				t.Errorf("audit verify after deleting entry 11: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
