@@ -652,3 +652,60 @@ func TestAPI_AccessLogProofs(t *testing.T) {
 		}
 	})
 }
+
+// TestAPI_SearchByResidence: a person is found in a commune through any
+// residence there, exactly once.
+func TestAPI_SearchByResidence(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		temp := f.personIn(f.commune, "")
+		cur := f.personIn(f.commune, "")
+		both := f.personIn(f.commune, "")
+		move := func(p *register.Person, kind string) {
+			t.Helper()
+			status, _, raw := f.call("POST", "/api/v1/persons/"+p.IDNumber+"/events", "commune", event("residence_change", "2026-02-01",
+				map[string]any{"type": kind, "place": map[string]any{"commune": f.other, "address": "Phòng 7"}}))
+			if status != 201 {
+				t.Fatalf("%s residence: %d %s", kind, status, raw)
+			}
+		}
+		move(temp, "temporary")
+		move(cur, "current")
+		move(both, "temporary")
+		move(both, "current")
+		found := map[string]int{}
+		cursor := ""
+		for page := 0; page < 50; page++ {
+			_, m, raw := f.call("GET", "/api/v1/persons?limit=7&commune="+f.other+"&cursor="+cursor, "othercommune", nil)
+			ps, ok := m["persons"].([]any)
+			if !ok {
+				t.Fatalf("bad page: %s", raw)
+			}
+			for _, x := range ps {
+				found[x.(map[string]any)["id_number"].(string)]++
+			}
+			if cursor, _ = m["next_cursor"].(string); cursor == "" {
+				break
+			}
+		}
+		for _, p := range []*register.Person{temp, cur, both} {
+			if found[p.IDNumber] != 1 {
+				t.Errorf("%s found %d times in the commune of its new residence", p.IDNumber, found[p.IDNumber])
+			}
+		}
+		for id, n := range found {
+			if n != 1 {
+				t.Errorf("%s listed %d times", id, n)
+			}
+		}
+		// Their home commune still finds them by name.
+		_, m, _ := f.call("GET", "/api/v1/persons?name="+strings.ReplaceAll(register.NameKey(both.FullName), " ", "%20")+"&commune="+f.commune, "commune", nil)
+		hit := false
+		for _, x := range m["persons"].([]any) {
+			hit = hit || x.(map[string]any)["id_number"] == both.IDNumber
+		}
+		if !hit {
+			t.Errorf("the home commune lost %s", both.IDNumber)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
@@ -161,46 +162,77 @@ func insertEvent(ctx context.Context, tx *Tx, e *register.Event) error {
 // SearchPersons finds persons by folded-name prefix (whole words), birth
 // date or year, commune and status, within the filter's scope, ordered by
 // name key and ID number with keyset pagination.
+//
+// Every plan here delivers rows in (name_key, id_number) order from an
+// index, so that LIMIT stops early at any register size. A person is in a
+// unit through any of three residences; instead of an OR, which no index
+// serves, the most specific unit drives a UNION ALL of three disjoint
+// branches (permanent residence; temporary residence elsewhere; current
+// residence elsewhere), each an ordered range of its own index, which both
+// engines merge.
 func (db *DB) SearchPersons(ctx context.Context, f register.Filter) ([]*register.Person, error) {
-	var where []string
 	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var common []string
 	if f.NameKey != "" {
-		// Whole-word prefix as one range that both engines serve from the
-		// name_key index: [q, q+"!") holds q itself and q followed by a
-		// space ("nguyen van an …") but not "nguyen van anh", because folded
-		// keys have no character below "!" other than the space.
-		where = append(where, fmt.Sprintf("name_key >= %s AND name_key < %s", arg(f.NameKey), arg(f.NameKey+"!")))
+		// Whole-word prefix as one range: [q, q+"!") holds q itself and q
+		// followed by a space ("nguyen van an …") but not "nguyen van anh",
+		// because folded keys have no character below "!" but the space.
+		common = append(common, "name_key >= "+arg(f.NameKey)+" AND name_key < "+arg(f.NameKey+"!"))
 	}
 	if f.BirthDate != "" {
-		where = append(where, "birth_date = "+arg(string(f.BirthDate)))
-	}
-	if f.BirthYear != 0 {
-		where = append(where, "birth_year = "+arg(f.BirthYear))
-	}
-	if f.Status != "" {
-		where = append(where, "status = "+arg(string(f.Status)))
-	}
-	// A person is in a unit through any of their residences.
-	resides := func(level, code string) {
-		if code != "" {
-			a := arg(code)
-			where = append(where, fmt.Sprintf("(perm_%s = %s OR temp_%s = %s OR cur_%s = %s)", level, a, level, a, level, a))
+		common = append(common, "birth_date = "+arg(string(f.BirthDate)))
+		if f.BirthYear == 0 {
+			f.BirthYear = f.BirthDate.Year() // lets the birth index serve it
 		}
 	}
-	resides("commune", f.Commune)
-	resides("province", f.Province)
-	resides("commune", f.ScopeCommune)
-	resides("province", f.ScopeProvince)
+	if f.BirthYear != 0 {
+		common = append(common, "birth_year = "+arg(f.BirthYear))
+	}
+	if f.Status != "" {
+		common = append(common, "status = "+arg(string(f.Status)))
+	}
 	if f.After != "" {
 		key, id, _ := strings.Cut(f.After, "\x00")
-		where = append(where, fmt.Sprintf("(name_key > %s OR (name_key = %s AND id_number > %s))", arg(key), arg(key), arg(id)))
+		common = append(common, "(name_key, id_number) > ("+arg(key)+", "+arg(id)+")")
 	}
-	q := `SELECT record FROM persons`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	units := []struct{ level, code string }{
+		{"commune", f.Commune}, {"commune", f.ScopeCommune}, {"province", f.Province}, {"province", f.ScopeProvince},
 	}
-	q += " ORDER BY name_key, id_number LIMIT " + arg(f.Limit)
+	driver := -1 // the first (most specific) unit condition drives the union
+	for i, u := range units {
+		if u.code == "" {
+			continue
+		}
+		if driver < 0 {
+			driver = i
+			continue
+		}
+		a := arg(u.code)
+		common = append(common, fmt.Sprintf("(perm_%s = %s OR temp_%s = %s OR cur_%s = %s)", u.level, a, u.level, a, u.level, a))
+	}
+	limit := arg(f.Limit)
+	where := func(extra ...string) string {
+		conds := append(append([]string{}, extra...), common...)
+		if len(conds) == 0 {
+			return ""
+		}
+		return " WHERE " + strings.Join(conds, " AND ")
+	}
+	q := `SELECT record FROM persons` + where() + ` ORDER BY name_key, id_number LIMIT ` + limit
+	if driver >= 0 {
+		l, a := units[driver].level, arg(units[driver].code)
+		// The branches repeat the partial indexes' predicates so that the
+		// planners pick those indexes.
+		branch := func(conds ...string) string {
+			return `SELECT record, name_key, id_number FROM persons` + where(conds...) + ` ORDER BY name_key, id_number LIMIT ` + limit
+		}
+		q = `SELECT record FROM (` +
+			`SELECT * FROM (` + branch(fmt.Sprintf("perm_%s = %s", l, a)) + `) b1 UNION ALL ` +
+			`SELECT * FROM (` + branch(fmt.Sprintf("temp_%s = %s", l, a), fmt.Sprintf("temp_%s <> ''", l), fmt.Sprintf("perm_%s <> %s", l, a)) + `) b2 UNION ALL ` +
+			`SELECT * FROM (` + branch(fmt.Sprintf("cur_%s = %s", l, a), fmt.Sprintf("cur_%s <> perm_%s", l, l), fmt.Sprintf("temp_%s <> %s", l, a)) + `) b3` +
+			`) u ORDER BY name_key, id_number LIMIT ` + limit
+	}
 	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, mapErr(err, "search persons")

@@ -57,11 +57,20 @@ CREATE TABLE persons (
 	created_at    INTEGER NOT NULL,
 	updated_at    INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
+-- serves: name search with or without diacritics (a prefix range on name_key)
 CREATE INDEX persons_name_key ON persons (name_key, id_number);
-CREATE INDEX persons_birth ON persons (perm_province, birth_year);
-CREATE INDEX persons_perm_commune ON persons (perm_commune, name_key);
-CREATE INDEX persons_cur_commune ON persons (cur_commune) WHERE cur_commune <> perm_commune;
-CREATE INDEX persons_temp_commune ON persons (temp_commune) WHERE temp_commune <> '';
+-- serves: search by birth date or year, in name order
+CREATE INDEX persons_birth ON persons (birth_year, name_key, id_number);
+-- serve: search within a commune or province, in name order. A person is
+-- in a unit through any residence; store.SearchPersons reads these three
+-- (the temporary and current ones are rare, hence partial) as one union.
+CREATE INDEX persons_perm_commune ON persons (perm_commune, name_key, id_number);
+CREATE INDEX persons_temp_commune ON persons (temp_commune, name_key, id_number) WHERE temp_commune <> '';
+CREATE INDEX persons_cur_commune ON persons (cur_commune, name_key, id_number) WHERE cur_commune <> perm_commune;
+CREATE INDEX persons_perm_province ON persons (perm_province, name_key, id_number);
+CREATE INDEX persons_temp_province ON persons (temp_province, name_key, id_number) WHERE temp_province <> '';
+CREATE INDEX persons_cur_province ON persons (cur_province, name_key, id_number) WHERE cur_province <> perm_province;
+-- serves: household members
 CREATE INDEX persons_household ON persons (household_id);
 
 CREATE TABLE person_events (
