@@ -117,6 +117,15 @@ func personArgs(p *register.Person) ([]any, error) {
 	}
 	pc, tc, cc := p.Communes()
 	pp, tp, cp := p.Provinces()
+	// The cur_* columns hold the current residence only where it differs
+	// from the permanent one, so that they are almost all empty and the
+	// planners estimate their search branch as the small one it is.
+	if cc == pc {
+		cc = ""
+	}
+	if cp == pp {
+		cp = ""
+	}
 	return []any{p.IDNumber, p.FullName, register.NameKey(p.FullName), string(p.Gender), string(p.BirthDate),
 		p.BirthDate.Year(), string(p.Status), nullable(p.HouseholdID), pc, pp, tc, tp, cc, cp, string(raw),
 		p.Version, micros(p.CreatedAt), micros(p.UpdatedAt)}, nil
@@ -168,8 +177,8 @@ func insertEvent(ctx context.Context, tx *Tx, e *register.Event) error {
 // unit through any of three residences; instead of an OR, which no index
 // serves, the most specific unit drives a UNION ALL of three disjoint
 // branches (permanent residence; temporary residence elsewhere; current
-// residence elsewhere), each an ordered range of its own index, which both
-// engines merge.
+// residence elsewhere: cur_* is empty where it equals perm_*), each an
+// ordered range of its own index, which both engines merge.
 func (db *DB) SearchPersons(ctx context.Context, f register.Filter) ([]*register.Person, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
@@ -230,7 +239,7 @@ func (db *DB) SearchPersons(ctx context.Context, f register.Filter) ([]*register
 		q = `SELECT record FROM (` +
 			`SELECT * FROM (` + branch(fmt.Sprintf("perm_%s = %s", l, a)) + `) b1 UNION ALL ` +
 			`SELECT * FROM (` + branch(fmt.Sprintf("temp_%s = %s", l, a), fmt.Sprintf("temp_%s <> ''", l), fmt.Sprintf("perm_%s <> %s", l, a)) + `) b2 UNION ALL ` +
-			`SELECT * FROM (` + branch(fmt.Sprintf("cur_%s = %s", l, a), fmt.Sprintf("cur_%s <> perm_%s", l, l), fmt.Sprintf("temp_%s <> %s", l, a)) + `) b3` +
+			`SELECT * FROM (` + branch(fmt.Sprintf("cur_%s = %s", l, a), fmt.Sprintf("cur_%s <> ''", l), fmt.Sprintf("perm_%s <> %s", l, a), fmt.Sprintf("temp_%s <> %s", l, a)) + `) b3` +
 			`) u ORDER BY name_key, id_number LIMIT ` + limit
 	}
 	rows, err := db.read.QueryContext(ctx, q, args...)

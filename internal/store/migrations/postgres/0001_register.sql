@@ -61,7 +61,7 @@ CREATE TABLE persons (
 	perm_province TEXT NOT NULL DEFAULT '',
 	temp_commune  TEXT NOT NULL DEFAULT '',
 	temp_province TEXT NOT NULL DEFAULT '',
-	cur_commune   TEXT NOT NULL DEFAULT '',
+	cur_commune   TEXT NOT NULL DEFAULT '', -- current residence where it is not the permanent one
 	cur_province  TEXT NOT NULL DEFAULT '',
 	record        JSON NOT NULL, -- read whole, never queried inside: JSON (validated text) ingests faster than JSONB
 	version       INTEGER NOT NULL,
@@ -73,14 +73,16 @@ CREATE INDEX persons_name_key ON persons (name_key, id_number);
 -- serves: search by birth date or year, in name order
 CREATE INDEX persons_birth ON persons (birth_year, name_key, id_number);
 -- serve: search within a commune or province, in name order. A person is
--- in a unit through any residence; store.SearchPersons reads these three
--- (the temporary and current ones are rare, hence partial) as one union.
+-- in a unit through any residence; store.SearchPersons reads the three
+-- residences (the temporary and current ones are rare, hence partial) as
+-- one union. Permanent residence in a province needs no index of its own:
+-- a province holds enough of the register that walking persons_name_key
+-- in order finds its residents at once, and ingest stays faster.
 CREATE INDEX persons_perm_commune ON persons (perm_commune, name_key, id_number);
 CREATE INDEX persons_temp_commune ON persons (temp_commune, name_key, id_number) WHERE temp_commune <> '';
-CREATE INDEX persons_cur_commune ON persons (cur_commune, name_key, id_number) WHERE cur_commune <> perm_commune;
-CREATE INDEX persons_perm_province ON persons (perm_province, name_key, id_number);
+CREATE INDEX persons_cur_commune ON persons (cur_commune, name_key, id_number) WHERE cur_commune <> '';
 CREATE INDEX persons_temp_province ON persons (temp_province, name_key, id_number) WHERE temp_province <> '';
-CREATE INDEX persons_cur_province ON persons (cur_province, name_key, id_number) WHERE cur_province <> perm_province;
+CREATE INDEX persons_cur_province ON persons (cur_province, name_key, id_number) WHERE cur_province <> '';
 -- serves: household members
 CREATE INDEX persons_household ON persons (household_id);
 
