@@ -43,21 +43,13 @@ func demoCommand() *cli.Command {
 		Name:  "demo",
 		Usage: "serve an embedded database seeded with a synthetic province and demo accounts",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address HOST:PORT (port 0 picks a free one)", Sources: cli.EnvVars("DANCU_ADDR")},
+			addrFlag(),
 			&cli.StringFlag{Name: "province", Value: "46", Usage: "province to seed (2025 code; 46 = Huế)"},
 			&cli.IntFlag{Name: "people", Value: 20000, Usage: "persons to seed on first start"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed of the synthetic population"},
 		},
-		Action: func(ctx context.Context, c *cli.Command) error {
-			cfg, err := configFrom(c)
-			if err != nil {
-				return err
-			}
-			a, err := openApp(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		Action: withApp(func(ctx context.Context, c *cli.Command, a *app) error {
+			cfg := a.cfg
 			province := c.String("province")
 			n, err := a.db.CountPersons(ctx)
 			if err != nil {
@@ -85,7 +77,7 @@ func demoCommand() *cli.Command {
 			}
 			printDemo(df, filepath.Join(cfg.DataDir, "demo.json"))
 			return a.serve(ctx, ln)
-		},
+		}),
 	}
 }
 

@@ -15,26 +15,36 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "serve the API on the configured database",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address HOST:PORT", Sources: cli.EnvVars("DANCU_ADDR")},
-		},
-		Action: func(ctx context.Context, c *cli.Command) error {
-			cfg, err := configFrom(c)
-			if err != nil {
-				return err
-			}
-			a, err := openApp(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			ln, err := net.Listen("tcp", cfg.Addr)
+		Flags: []cli.Flag{addrFlag()},
+		Action: withApp(func(ctx context.Context, c *cli.Command, a *app) error {
+			ln, err := net.Listen("tcp", a.cfg.Addr)
 			if err != nil {
 				return fmt.Errorf("listen: %w", err)
 			}
 			a.logger.Info("serving", "addr", ln.Addr().String(), "engine", string(a.db.Engine))
 			return a.serve(ctx, ln)
-		},
+		}),
+	}
+}
+
+// addrFlag is the listen address of serve and demo.
+func addrFlag() cli.Flag {
+	return &cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address HOST:PORT (port 0 picks a free one)", Sources: cli.EnvVars("DANCU_ADDR")}
+}
+
+// withApp runs fn with the wired application, closed afterwards.
+func withApp(fn func(ctx context.Context, c *cli.Command, a *app) error) cli.ActionFunc {
+	return func(ctx context.Context, c *cli.Command) error {
+		cfg, err := configFrom(c)
+		if err != nil {
+			return err
+		}
+		a, err := openApp(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return fn(ctx, c, a)
 	}
 }
 
