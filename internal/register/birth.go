@@ -45,7 +45,7 @@ func (s *Service) RegisterBirth(ctx context.Context, a auth.Actor, req BirthRequ
 		return nil, s.deny(ctx, a, "", accesslog.ActionCreate)
 	}
 	today := Today(s.Now())
-	p, hh, err := s.validateBirth(ctx, a, &req, today)
+	p, err := s.validateBirth(ctx, a, &req, today)
 	if err != nil {
 		return nil, err
 	}
@@ -65,9 +65,6 @@ func (s *Service) RegisterBirth(ctx context.Context, a auth.Actor, req BirthRequ
 			return nil, err
 		}
 		c := &Change{NewIDs: []string{p.IDNumber}, Records: []Record{{Event: ev, Person: state}}}
-		if hh != nil {
-			c.Households = []*Household{hh}
-		}
 		err = s.Store.CommitChange(ctx, c)
 		if apperr.Is(err, apperr.Conflict) && apperr.FieldOf(err) == "id_number" && attempt < maxIDAttempts {
 			continue // the random serial was taken: draw another
@@ -82,28 +79,27 @@ func (s *Service) RegisterBirth(ctx context.Context, a auth.Actor, req BirthRequ
 	}
 }
 
-// validateBirth checks a birth request and returns the person to create
-// and the household to update (nil if none).
-func (s *Service) validateBirth(ctx context.Context, a auth.Actor, req *BirthRequest, today string) (*Person, *Household, error) {
+// validateBirth checks a birth request and returns the person to create.
+func (s *Service) validateBirth(ctx context.Context, a auth.Actor, req *BirthRequest, today string) (*Person, error) {
 	name, err := ValidName("full_name", req.FullName)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !req.Gender.Valid() {
-		return nil, nil, apperr.Field(apperr.Invalid, "gender", "gender must be male or female")
+		return nil, apperr.Field(apperr.Invalid, "gender", "gender must be male or female")
 	}
 	bd, err := ParseFullDate("birth_date", string(req.BirthDate))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if string(bd) > today {
-		return nil, nil, apperr.Field(apperr.InvalidDate, "birth_date", "the birth date is in the future")
+		return nil, apperr.Field(apperr.InvalidDate, "birth_date", "the birth date is in the future")
 	}
 	if err := req.Legal.Validate(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if strings.TrimSpace(req.BirthPlace) == "" {
-		return nil, nil, apperr.Field(apperr.Invalid, "birth_place", "the place of birth is required")
+		return nil, apperr.Field(apperr.Invalid, "birth_place", "the place of birth is required")
 	}
 	p := &Person{
 		FullName: name, Gender: req.Gender, BirthDate: bd, BirthPlace: strings.TrimSpace(req.BirthPlace),
@@ -111,41 +107,40 @@ func (s *Service) validateBirth(ctx context.Context, a auth.Actor, req *BirthReq
 		FatherID: req.FatherID, MotherID: req.MotherID,
 	}
 	if err := fillReference(p, req.Ethnicity, req.Religion, req.Nationality); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := s.checkParent(ctx, "father_id", p.FatherID, idnum.Male, bd); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := s.checkParent(ctx, "mother_id", p.MotherID, idnum.Female, bd); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	hh, err := s.birthResidence(ctx, a, req, p, today)
-	if err != nil {
-		return nil, nil, err
+	if err := s.birthResidence(ctx, a, req, p, today); err != nil {
+		return nil, err
 	}
 	p.BirthProvince = req.BirthProvince
 	if p.BirthProvince == "" {
 		p.BirthProvince = IDProvinceFor(p.Permanent.Province)
 	}
 	if _, ok := idnum.ProvinceName(p.BirthProvince); !ok {
-		return nil, nil, apperr.Field(apperr.Invalid, "birth_registration_province", "%q is not a province code of the ID number table", p.BirthProvince)
+		return nil, apperr.Field(apperr.Invalid, "birth_registration_province", "%q is not a province code of the ID number table", p.BirthProvince)
 	}
-	return p, hh, nil
+	return p, nil
 }
 
 // birthResidence places the newborn in a household and a permanent
 // residence in the actor's jurisdiction.
-func (s *Service) birthResidence(ctx context.Context, a auth.Actor, req *BirthRequest, p *Person, today string) (*Household, error) {
+func (s *Service) birthResidence(ctx context.Context, a auth.Actor, req *BirthRequest, p *Person, today string) error {
 	if req.HouseholdID != "" {
 		h, _, err := s.Store.Household(ctx, req.HouseholdID)
 		if apperr.Is(err, apperr.NotFound) {
-			return nil, apperr.Field(apperr.NotFound, "household_id", "no such household")
+			return apperr.Field(apperr.NotFound, "household_id", "no such household")
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ValidRelation(req.RelationToHead) || req.RelationToHead == "head" {
-			return nil, apperr.Field(apperr.Invalid, "relation_to_head", "give the newborn's relation to the head of household")
+			return apperr.Field(apperr.Invalid, "relation_to_head", "give the newborn's relation to the head of household")
 		}
 		p.HouseholdID, p.RelationToHead = h.ID, req.RelationToHead
 		if req.Permanent == nil {
@@ -153,18 +148,18 @@ func (s *Service) birthResidence(ctx context.Context, a auth.Actor, req *BirthRe
 		}
 	}
 	if req.Permanent == nil {
-		return nil, apperr.Field(apperr.Invalid, "permanent_residence", "give a household or a permanent residence")
+		return apperr.Field(apperr.Invalid, "permanent_residence", "give a household or a permanent residence")
 	}
 	res, err := ValidResidence("permanent_residence", *req.Permanent, today)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res.Since = p.BirthDate
 	p.Permanent, p.Current = &res, &res
 	if !InJurisdiction(a, p) {
-		return nil, apperr.Field(apperr.Forbidden, "permanent_residence", "the residence is outside your jurisdiction")
+		return apperr.Field(apperr.Forbidden, "permanent_residence", "the residence is outside your jurisdiction")
 	}
-	return nil, nil
+	return nil
 }
 
 // checkParent requires a named parent to exist with the right gender and
