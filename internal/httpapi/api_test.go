@@ -709,3 +709,33 @@ func TestAPI_SearchByResidence(t *testing.T) {
 		}
 	})
 }
+
+func TestAPI_UnitMappings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		tests := []struct {
+			query string
+			want  int
+			check func(ms []any) bool
+		}{
+			// Legacy Bình Dương (74) became part of the new Hồ Chí Minh (79).
+			{"level=province&legacy_code=74", 200, func(ms []any) bool {
+				return len(ms) == 1 && ms[0].(map[string]any)["new_code"] == "79"
+			}},
+			{"level=province&new_code=79", 200, func(ms []any) bool { return len(ms) == 3 }},
+			{"level=district&legacy_code=001", 400, nil},
+			{"level=commune", 400, nil},
+		}
+		for _, tc := range tests {
+			status, m, raw := f.call("GET", "/api/v1/unit-mappings?"+tc.query, "", nil)
+			if status != tc.want || (tc.check != nil && !tc.check(m["mappings"].([]any))) {
+				t.Errorf("GET unit-mappings?%s = %d %s", tc.query, status, raw)
+			}
+		}
+		_, m, _ := f.call("GET", "/api/v1/units?level=province&date=2026-01-01", "", nil)
+		u := m["units"].([]any)[0].(map[string]any)
+		if u["code"] != "01" || u["name"] != "Hà Nội" {
+			t.Errorf("first province: %v", u)
+		}
+	})
+}

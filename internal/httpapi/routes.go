@@ -17,6 +17,7 @@ func (s *Server) routes() *http.ServeMux {
 
 	// Reference data: public, no personal data.
 	mux.HandleFunc("GET /api/v1/units", s.handleUnitList)
+	mux.HandleFunc("GET /api/v1/unit-mappings", s.handleUnitMappingList)
 	mux.HandleFunc("GET /api/v1/idnumbers/{id}", s.handleIDNumberDecode)
 
 	// The caller.

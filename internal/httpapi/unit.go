@@ -59,3 +59,25 @@ func (s *Server) handleIDNumberDecode(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, decodedNumber{IDNumber: n.String(), Province: n.Province, ProvinceName: name,
 		Gender: n.Gender, BirthYear: n.BirthYear})
 }
+
+// handleUnitMappingList answers GET /api/v1/unit-mappings?level=&legacy_code=&new_code=:
+// which units of the 2025 structure took over a legacy unit, or which
+// legacy units formed a new one.
+func (s *Server) handleUnitMappingList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	level := q.Get("level")
+	if level != string(units.Province) && level != string(units.Commune) {
+		writeError(w, r, apperr.Field(apperr.Invalid, "level", "level is province or commune"))
+		return
+	}
+	if q.Get("legacy_code") == "" && q.Get("new_code") == "" {
+		writeError(w, r, apperr.Field(apperr.Invalid, "legacy_code", "give legacy_code or new_code"))
+		return
+	}
+	ms, err := s.DB.UnitMappings(r.Context(), level, q.Get("legacy_code"), q.Get("new_code"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"mappings": ms})
+}

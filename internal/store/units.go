@@ -105,3 +105,34 @@ func (db *DB) Units(ctx context.Context, f UnitFilter) ([]units.Unit, error) {
 	})
 	return out, mapErr(err, "units")
 }
+
+// UnitMappings returns rows of the 2025 reorganisation for a legacy code,
+// a new code, or both, at a level.
+func (db *DB) UnitMappings(ctx context.Context, level, legacyCode, newCode string) ([]units.Mapping, error) {
+	q := `SELECT level, legacy_code, new_code FROM unit_mappings WHERE level = $1`
+	args := []any{level}
+	if legacyCode != "" {
+		args = append(args, legacyCode)
+		q += " AND legacy_code = $" + strconv.Itoa(len(args))
+	}
+	if newCode != "" {
+		args = append(args, newCode)
+		q += " AND new_code = $" + strconv.Itoa(len(args))
+	}
+	rows, err := db.read.QueryContext(ctx, q+" ORDER BY legacy_code, new_code", args...)
+	if err != nil {
+		return nil, mapErr(err, "unit mappings")
+	}
+	defer rows.Close()
+	out := []units.Mapping{}
+	for rows.Next() {
+		var m units.Mapping
+		var l string
+		if err := rows.Scan(&l, &m.LegacyCode, &m.NewCode); err != nil {
+			return nil, mapErr(err, "scan unit mapping")
+		}
+		m.Level = units.Level(l)
+		out = append(out, m)
+	}
+	return out, mapErr(rows.Err(), "unit mappings")
+}

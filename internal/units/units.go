@@ -45,24 +45,24 @@ const ReformDate = "2025-07-01"
 type Unit struct {
 	// Code is the statistical code: 2 digits for provinces, 3 for districts,
 	// 5 for communes.
-	Code string
+	Code string `json:"code"`
 	// Name is the proper name without the type prefix, e.g. "Ba Đình".
-	Name string
+	Name string `json:"name"`
 	// Type is the unit type in lower case, e.g. "phường", "tỉnh",
 	// "thành phố trung ương", "thành phố thuộc tỉnh", "đặc khu".
-	Type string
+	Type string `json:"type"`
 	// Level is the administrative level of the unit.
-	Level Level
+	Level Level `json:"level"`
 	// ParentCode is the district for legacy communes, the province for
 	// districts and 2025 communes, and "" for provinces.
-	ParentCode string
+	ParentCode string `json:"parent_code"`
 	// ProvinceCode is the province the unit belongs to ("" for provinces
 	// themselves: use Code).
-	ProvinceCode string
+	ProvinceCode string `json:"province_code"`
 	// ValidFrom is the first day the unit is known valid in this form.
-	ValidFrom string
+	ValidFrom string `json:"valid_from"`
 	// ValidTo is the last day the unit is valid, or "" if it still is.
-	ValidTo string
+	ValidTo string `json:"valid_to,omitempty"`
 }
 
 // ValidAt reports whether the unit is valid on date ("YYYY-MM-DD"), bounds
@@ -97,12 +97,12 @@ func (u Unit) FullName() string {
 // that took (part of) it over.
 type Mapping struct {
 	// Level is Province or Commune; both codes are of that level.
-	Level Level
+	Level Level `json:"level"`
 	// LegacyCode is the code of the unit in the legacy scheme.
-	LegacyCode string
+	LegacyCode string `json:"legacy_code"`
 	// NewCode is the code of a unit of the 2025 scheme that took over all or
 	// part of the legacy unit.
-	NewCode string
+	NewCode string `json:"new_code"`
 }
 
 // All returns every unit, legacy and 2025, ordered by scheme, level and code.
