@@ -39,14 +39,16 @@ import (
 // COPY to pay off, small enough that a failed batch costs little.
 const DefaultBatchSize = 2000
 
-// Pipeline depth. While the resolver prepares a batch, the one before may
-// be queued and the one before that being written: it remembers the
-// numbers allocated for those (and one more, for margin), which the
-// database cannot show it yet.
+// Pipeline depth. While the resolver prepares a batch, the ones before may
+// be queued (preparedQueue), held by the dispatcher (1), waiting in order
+// (maxWriters) or being written (maxWriters): it remembers the numbers
+// allocated for all of those, and one more for margin, which the database
+// cannot show it yet.
 const (
 	batchQueue      = 2
 	preparedQueue   = 1
-	inflightBatches = preparedQueue + 2
+	maxWriters      = 2
+	inflightBatches = preparedQueue + 1 + 2*maxWriters + 1
 )
 
 // Options say what to import and how.
@@ -70,6 +72,10 @@ type Options struct {
 	// Progress, if set, is called after each committed batch with the
 	// number of rows reported so far.
 	Progress func(rows int)
+	// Writers is how many batches commit at once, 1 to maxWriters
+	// (default 1). Run sets 2 on PostgreSQL, whose time goes to one server
+	// backend per connection.
+	Writers int
 }
 
 // Summary counts the outcomes of an import.
@@ -149,6 +155,9 @@ func absPath(p string) string {
 // far in place and their rows in REPORT.partial; running again completes
 // the import.
 func Run(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
+	if opt.Writers == 0 && db.Engine == store.Postgres {
+		opt.Writers = maxWriters
+	}
 	return run(ctx, db, opt)
 }
 
@@ -200,7 +209,7 @@ func pipeline(ctx context.Context, db storage, src Reader, rep *reportWriter, op
 			cancel(err)
 		}
 	})
-	sum, err := writeBatches(ctx, db, rep, ready, opt.Progress)
+	sum, err := writeBatches(ctx, db, rep, ready, min(max(opt.Writers, 1), maxWriters), opt.Progress)
 	if err != nil {
 		cancel(err)
 	}
@@ -264,8 +273,72 @@ func send[T any](ctx context.Context, ch chan<- T, v T) error {
 	}
 }
 
-// writeBatches commits each batch and only then reports its rows.
-func writeBatches(ctx context.Context, db storage, rep *reportWriter, in <-chan *prepared, progress func(int)) (Summary, error) {
+// commit is one batch on its way to the database, with the outcome.
+type commit struct {
+	p    *prepared
+	done chan error
+}
+
+// writeBatches commits batches, up to writers at once, and reports each
+// batch's rows in file order once that batch has committed. A batch that
+// commits while an earlier one fails is not reported; a re-run finds its
+// rows already present.
+func writeBatches(ctx context.Context, db storage, rep *reportWriter, in <-chan *prepared, writers int, progress func(int)) (Summary, error) {
+	if writers == 1 {
+		return writeInTurn(ctx, db, rep, in, progress)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	work := make(chan commit)
+	order := make(chan commit, writers)
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for c := range work {
+				var err error
+				if len(c.p.batch.Records)+len(c.p.batch.Imports) > 0 {
+					err = db.InsertBatch(ctx, &c.p.batch)
+				}
+				c.done <- err
+			}
+		})
+	}
+	wg.Go(func() { // dispatch in file order
+		defer close(order)
+		defer close(work)
+		for p := range in {
+			c := commit{p: p, done: make(chan error, 1)}
+			if send(ctx, order, c) != nil || send(ctx, work, c) != nil {
+				return
+			}
+		}
+	})
+	// On return, stop the dispatcher and wait for it and the writers.
+	defer func() { cancel(); wg.Wait() }()
+	var sum Summary
+	for c := range order {
+		if err := ctx.Err(); err != nil {
+			return sum, context.Cause(ctx)
+		}
+		var err error
+		select {
+		case err = <-c.done:
+		case <-ctx.Done():
+			err = context.Cause(ctx)
+		}
+		if err != nil {
+			p := c.p
+			return sum, fmt.Errorf("import: write the rows of lines %d–%d: %w", p.lines[0].Line, p.lines[len(p.lines)-1].Line, err)
+		}
+		if err := reportBatch(rep, c.p, &sum, progress); err != nil {
+			return sum, err
+		}
+	}
+	return sum, context.Cause(ctx)
+}
+
+// writeInTurn commits each batch and reports its rows before it starts on
+// the next, so that an interruption leaves nothing committed unreported.
+func writeInTurn(ctx context.Context, db storage, rep *reportWriter, in <-chan *prepared, progress func(int)) (Summary, error) {
 	var sum Summary
 	for p := range in {
 		if err := ctx.Err(); err != nil {
@@ -276,20 +349,28 @@ func writeBatches(ctx context.Context, db storage, rep *reportWriter, in <-chan 
 				return sum, fmt.Errorf("import: write the rows of lines %d–%d: %w", p.lines[0].Line, p.lines[len(p.lines)-1].Line, err)
 			}
 		}
-		for i := range p.lines {
-			if err := rep.write(&p.lines[i]); err != nil {
-				return sum, err
-			}
-			sum.count(&p.lines[i])
-		}
-		if err := rep.flush(); err != nil {
+		if err := reportBatch(rep, p, &sum, progress); err != nil {
 			return sum, err
-		}
-		if progress != nil {
-			progress(sum.Rows)
 		}
 	}
 	return sum, nil
+}
+
+// reportBatch writes a committed batch's report lines and counts them.
+func reportBatch(rep *reportWriter, p *prepared, sum *Summary, progress func(int)) error {
+	for i := range p.lines {
+		if err := rep.write(&p.lines[i]); err != nil {
+			return err
+		}
+		sum.count(&p.lines[i])
+	}
+	if err := rep.flush(); err != nil {
+		return err
+	}
+	if progress != nil {
+		progress(sum.Rows)
+	}
+	return nil
 }
 
 func (s *Summary) count(l *Line) {
