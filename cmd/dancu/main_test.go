@@ -222,7 +222,7 @@ func tamper(t *testing.T, engine store.Engine, dsn, q string) {
 	t.Helper()
 	driver, src := "pgx", dsn
 	if engine == store.SQLite {
-		driver, src = "sqlite", "file:"+dsn
+		driver, src = "sqlite", "file:"+store.AccessLogFile(dsn) // tamper with the log's own file
 	}
 	db, err := sql.Open(driver, src)
 	if err != nil {

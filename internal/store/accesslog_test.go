@@ -187,7 +187,7 @@ func rawDB(t *testing.T, db *store.DB) *sql.DB {
 	t.Helper()
 	driver, dsn := "pgx", db.DSN
 	if db.Engine == store.SQLite {
-		driver, dsn = "sqlite", "file:"+db.DSN+"?_pragma=busy_timeout(10000)"
+		driver, dsn = "sqlite", "file:"+store.AccessLogFile(db.DSN)+"?_pragma=busy_timeout(10000)"
 	}
 	raw, err := sql.Open(driver, dsn)
 	if err != nil {

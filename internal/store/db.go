@@ -69,19 +69,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
-		// WAL lets readers run beside the writer; IMMEDIATE transactions take
-		// the write lock up front so two writers never deadlock on upgrade.
-		params := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-131072)&_pragma=mmap_size(1073741824)&_pragma=temp_store(MEMORY)&_txlock=immediate"
-		w, err := sql.Open("sqlite", "file:"+dsn+params)
+		w, err := openSQLite(dsn, false)
 		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
+			return nil, err
 		}
 		w.SetMaxOpenConns(1)
-		r, err := sql.Open("sqlite", "file:"+dsn+params+"&mode=ro")
+		r, err := openSQLite(dsn, true)
 		if err != nil {
 			w.Close()
-			return nil, fmt.Errorf("open sqlite reader: %w", err)
+			return nil, err
 		}
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)

@@ -195,14 +195,17 @@ func sqliteDSN(t testing.TB) string {
 		t.Fatalf("storetest: %v", sqliteErr)
 	}
 	dst := filepath.Join(t.TempDir(), "dancu.db")
-	if err := copyFile(sqliteTmpl, dst); err != nil {
-		t.Fatalf("storetest: copy SQLite template: %v", err)
-	}
-	// The checkpoint in buildSQLiteTemplate normally leaves no WAL; copy one
-	// if it exists anyway, since the main file alone would then lack data.
-	if fi, err := os.Stat(sqliteTmpl + "-wal"); err == nil && fi.Size() > 0 {
-		if err := copyFile(sqliteTmpl+"-wal", dst+"-wal"); err != nil {
-			t.Fatalf("storetest: copy SQLite template WAL: %v", err)
+	// The register and its access log are two files (store.AccessLogFile).
+	for src, to := range map[string]string{sqliteTmpl: dst, store.AccessLogFile(sqliteTmpl): store.AccessLogFile(dst)} {
+		if err := copyFile(src, to); err != nil {
+			t.Fatalf("storetest: copy SQLite template: %v", err)
+		}
+		// The checkpoint in buildSQLiteTemplate normally leaves no WAL; copy
+		// one if it exists anyway, since the file alone would then lack data.
+		if fi, err := os.Stat(src + "-wal"); err == nil && fi.Size() > 0 {
+			if err := copyFile(src+"-wal", to+"-wal"); err != nil {
+				t.Fatalf("storetest: copy SQLite template WAL: %v", err)
+			}
 		}
 	}
 	return dst
@@ -222,18 +225,28 @@ func buildSQLiteTemplate() (string, error) {
 	if err := migrate(ctx, path); err != nil {
 		return "", fmt.Errorf("SQLite template: %w", err)
 	}
+	for _, file := range []string{path, store.AccessLogFile(path)} {
+		if err := checkpointWAL(ctx, file); err != nil {
+			return "", err
+		}
+	}
+	return path, nil
+}
+
+// checkpointWAL folds the WAL of the SQLite file at path into the file.
+func checkpointWAL(ctx context.Context, path string) error {
 	raw, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
-		return "", fmt.Errorf("reopen SQLite template: %w", err)
+		return fmt.Errorf("reopen SQLite template: %w", err)
 	}
 	defer raw.Close()
 	if _, err := raw.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		return "", fmt.Errorf("checkpoint SQLite template: %w", err)
+		return fmt.Errorf("checkpoint SQLite template %s: %w", filepath.Base(path), err)
 	}
 	if err := raw.Close(); err != nil {
-		return "", fmt.Errorf("close SQLite template: %w", err)
+		return fmt.Errorf("close SQLite template: %w", err)
 	}
-	return path, nil
+	return nil
 }
 
 // migrate opens the database at dsn, applies every migration and closes it.
