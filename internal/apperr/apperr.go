@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Stable error codes. Clients depend on these strings: never rename one.
@@ -26,6 +27,18 @@ const (
 	IdempotencyKeyReused = "idempotency_key_reused"
 	IdempotencyInFlight  = "idempotency_in_progress"
 	PersonNotLiving      = "person_not_living"
+
+	// e-ID accounts (internal/eid).
+	DetailsMismatch    = "details_mismatch"    // self-registration details do not match the register
+	AccountExists      = "account_exists"      // the person already has an e-ID account
+	AccountLocked      = "account_locked"      // too many wrong passcodes or codes: locked until a time
+	WeakPasscode       = "weak_passcode"       // passcode not 6 digits, or trivially guessable
+	InvalidCredentials = "invalid_credentials" // wrong ID number or passcode (never says which)
+	OTPInvalid         = "otp_invalid"         // wrong one-time code
+	OTPExpired         = "otp_expired"         // the one-time code's challenge has expired
+	ChallengeNotFound  = "challenge_not_found" // no such challenge, or already used
+	Level2Required     = "level2_required"     // the act needs a level-2 e-ID account
+	AttestationFailed  = "attestation_failed"  // in-person checks (chip, face) did not both pass
 )
 
 // Error is an application error: a stable Code, a human Message safe to
@@ -36,6 +49,9 @@ type Error struct {
 	Message string
 	Field   string
 	Err     error
+	// RetryAfter, when set, tells the caller how long to wait before
+	// trying again (rate limits, lock-outs); HTTP sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 // Error implements error.
@@ -104,6 +120,20 @@ func FieldOf(err error) string {
 		return ae.Field
 	}
 	return ""
+}
+
+// Retry returns an error that the caller may retry after a delay.
+func Retry(code string, after time.Duration, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), RetryAfter: after}
+}
+
+// RetryAfterOf returns the RetryAfter of err's *Error, or 0.
+func RetryAfterOf(err error) time.Duration {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.RetryAfter
+	}
+	return 0
 }
 
 // Is reports whether err carries the given code.

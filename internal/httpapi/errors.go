@@ -3,7 +3,9 @@ package httpapi
 import (
 	"encoding/json"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
 )
@@ -27,6 +29,20 @@ func statusOf(code string) int {
 		return http.StatusUnprocessableEntity
 	case apperr.RateLimited:
 		return http.StatusTooManyRequests
+	case apperr.WeakPasscode:
+		return http.StatusBadRequest
+	case apperr.DetailsMismatch, apperr.AttestationFailed:
+		return http.StatusUnprocessableEntity
+	case apperr.AccountExists:
+		return http.StatusConflict
+	case apperr.AccountLocked:
+		return http.StatusLocked
+	case apperr.InvalidCredentials, apperr.OTPInvalid, apperr.OTPExpired:
+		return http.StatusUnauthorized
+	case apperr.ChallengeNotFound:
+		return http.StatusNotFound
+	case apperr.Level2Required:
+		return http.StatusForbidden
 	case apperr.Unavailable:
 		return http.StatusServiceUnavailable
 	}
@@ -52,6 +68,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(code)
 	if status >= 500 {
 		slog.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "code", code, "err", err)
+	}
+	if d := apperr.RetryAfterOf(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 	}
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: apperr.Message(err), Field: apperr.FieldOf(err)}})
 }
