@@ -73,9 +73,35 @@ ensure_pg_user() {
 # }
 # ---------------------------------------------------------------------------
 
+# ensure_node installs Node.js and npm from Debian when missing: the OIDC
+# interoperability tests run npm openid-client as an independent relying
+# party.
+ensure_node() {
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && return 0
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+	say "installed Node.js and npm"
+}
+
+# ensure_js_tests installs tests/js from its lock file, again whenever
+# the lock file is newer than what is installed.
+ensure_js_tests() {
+	local dir
+	dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/js"
+	local stamp="$dir/node_modules/.package-lock.json"
+	if [[ -f $stamp && ! $dir/package-lock.json -nt $stamp ]]; then
+		return 0
+	fi
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	say "installed tests/js (npm ci)"
+}
+
 main() {
 	ensure_postgres
 	ensure_pg_user
+	ensure_node
+	ensure_js_tests
 	# ensure_chromium
 }
 

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -12,8 +14,11 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
+	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/httpapi"
+	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/sms"
 	"github.com/dancu-vn/dancu/internal/store"
 )
 
@@ -23,8 +28,10 @@ type app struct {
 	db     *store.DB
 	log    *accesslog.Log
 	reg    *register.Service
+	eid    *eid.Service
 	server *httpapi.Server
 	logger *slog.Logger
+	stop   context.CancelFunc // ends background housekeeping
 }
 
 // openDB opens and migrates the configured database and loads the
@@ -60,7 +67,85 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	logger := newLogger(cfg.LogLevel)
 	reg := &register.Service{Store: db, Log: alog, Now: time.Now, Rand: rand.IntN}
 	srv := httpapi.New(db, reg, alog, vkey, logger, version)
-	return &app{cfg: cfg, db: db, log: alog, reg: reg, server: srv, logger: logger}, nil
+	ids, err := newEID(ctx, cfg, db, reg, alog)
+	if err != nil {
+		alog.Close()
+		db.Close()
+		return nil, err
+	}
+	srv.EID = ids
+	prov, err := newOIDC(ctx, cfg, db, ids, reg, alog, logger)
+	if err != nil {
+		alog.Close()
+		db.Close()
+		return nil, err
+	}
+	srv.OIDC = prov
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	go pruneEID(bg, ids, logger)
+	return &app{cfg: cfg, db: db, log: alog, reg: reg, eid: ids, server: srv, logger: logger, stop: stop}, nil
+}
+
+// newEID wires the e-ID service: one-time codes keyed by a secret shared
+// through the database, sent by the configured SMS gateway or, by
+// default, kept in the development outbox.
+func newEID(ctx context.Context, cfg Config, db *store.DB, reg *register.Service, alog *accesslog.Log) (*eid.Service, error) {
+	key, err := db.LoadOrCreateSecret(ctx, "eid-otp-key", func() ([]byte, error) {
+		b := make([]byte, 32)
+		_, err := crand.Read(b)
+		return b, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var sender sms.Sender = &sms.Outbox{Store: db}
+	if cfg.SMSURL != "" {
+		token, err := os.ReadFile(cfg.SMSTokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("read SMS gateway token: %w", err)
+		}
+		sender = &sms.HTTPProvider{URL: cfg.SMSURL, Token: strings.TrimSpace(string(token))}
+	}
+	return eid.New(db, sender, reg, eid.Options{Log: alog, OTPKey: key}), nil
+}
+
+// newOIDC wires the OpenID Connect provider. Its pairwise-subject key is
+// generated once and kept in the database: changing it would change every
+// citizen's subject at every relying party.
+func newOIDC(ctx context.Context, cfg Config, db *store.DB, ids *eid.Service, reg *register.Service,
+	alog *accesslog.Log, logger *slog.Logger) (*oidc.Provider, error) {
+	key, err := db.LoadOrCreateSecret(ctx, "oidc-pairwise-key", func() ([]byte, error) {
+		b := make([]byte, 32)
+		_, err := crand.Read(b)
+		return b, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// zitadel/oidc logs refused requests to the default logger: make it
+	// ours (JSON, no personal data in what it logs).
+	slog.SetDefault(logger)
+	return oidc.New(oidc.Config{Issuer: cfg.IssuerURL(), PairwiseKey: key, Logger: logger}, db, ids, reg, alog), nil
+}
+
+// pruneEvery is how often expired e-ID challenges, rate-limit events and
+// old sessions are deleted.
+const pruneEvery = 15 * time.Minute
+
+// pruneEID prunes until ctx ends.
+func pruneEID(ctx context.Context, ids *eid.Service, logger *slog.Logger) {
+	t := time.NewTicker(pruneEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := ids.Prune(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("prune e-ID tables", "err", err)
+			}
+		}
+	}
 }
 
 // logSigner returns the access log's checkpoint signer: from the key file
@@ -76,7 +161,22 @@ func logSigner(ctx context.Context, cfg Config, db *store.DB) (note.Signer, stri
 	return accesslog.LoadOrCreateSigner(ctx, db, "accesslog-signer")
 }
 
+// listen opens the configured address and, unless an issuer is
+// configured, makes the OpenID provider's issuer the address listened on
+// (so that a port chosen by the system is right in discovery).
+func (a *app) listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	if a.cfg.Issuer == "" {
+		a.server.OIDC.SetIssuer("http://" + ln.Addr().String())
+	}
+	return ln, nil
+}
+
 func (a *app) Close() {
+	a.stop()
 	a.log.Close()
 	a.db.Close()
 }

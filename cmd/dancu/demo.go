@@ -4,15 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/eid"
+	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/seed"
 	"github.com/dancu-vn/dancu/internal/store"
 	"github.com/dancu-vn/dancu/internal/units"
@@ -26,6 +28,18 @@ type demoFile struct {
 	Province string        `json:"province"`
 	Persons  int64         `json:"persons"`
 	Officers []demoOfficer `json:"officers"`
+	// Operator is an admin: it reads the development SMS outbox.
+	Operator demoOfficer   `json:"operator"`
+	Citizens []demoCitizen `json:"citizens"`
+}
+
+// demoCitizen is a demo e-ID account of a seeded living adult.
+type demoCitizen struct {
+	IDNumber string    `json:"id_number"`
+	FullName string    `json:"full_name"`
+	Phone    string    `json:"phone"`
+	Passcode string    `json:"passcode"`
+	Level    eid.Level `json:"level"`
 }
 
 type demoOfficer struct {
@@ -67,11 +81,20 @@ func demoCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			ln, err := net.Listen("tcp", cfg.Addr)
+			operator, err := demoOperator(ctx, a.db)
 			if err != nil {
-				return fmt.Errorf("listen: %w", err)
+				return err
 			}
-			df := demoFile{BaseURL: "http://" + ln.Addr().String(), Engine: string(a.db.Engine), Province: province, Persons: n, Officers: officers}
+			citizens, err := demoCitizens(ctx, a, province, officers[1])
+			if err != nil {
+				return err
+			}
+			ln, err := a.listen()
+			if err != nil {
+				return err
+			}
+			df := demoFile{BaseURL: "http://" + ln.Addr().String(), Engine: string(a.db.Engine), Province: province, Persons: n,
+				Officers: officers, Operator: operator, Citizens: citizens}
 			if err := writeDemoFile(cfg.DataDir, df); err != nil {
 				return err
 			}
@@ -117,6 +140,96 @@ func demoOfficers(ctx context.Context, db *store.DB, province string) ([]demoOff
 	return out, nil
 }
 
+// demoOperator creates (once) the demo admin, who manages officers and,
+// on a demo, reads the one-time codes in the development SMS outbox.
+func demoOperator(ctx context.Context, db *store.DB) (demoOfficer, error) {
+	o := auth.Officer{Username: "demo-operator", FullName: "Quản trị viên hệ thống", Role: auth.RoleAdmin, UnitLevel: auth.LevelCentral}
+	if err := db.CreateOfficer(ctx, &o); err != nil && !apperr.Is(err, apperr.Conflict) {
+		return demoOfficer{}, err
+	}
+	_, clear, err := db.IssueToken(ctx, o.Username, "demo", 30*24*time.Hour)
+	if err != nil {
+		return demoOfficer{}, err
+	}
+	return demoOfficer{Username: o.Username, FullName: o.FullName, Role: o.Role, UnitLevel: o.UnitLevel,
+		UnitName: "Trung ương", Token: clear}, nil
+}
+
+// demoPasscodes are the demo accounts' passcodes, tried in turn until one
+// is not weak for the person (not his birth date, say).
+var demoPasscodes = []string{"246813", "357924", "468035", "579146"}
+
+// demoCitizens creates (once) two e-ID accounts of seeded living adults of
+// the province, the way citizens and officers do: a level-1 account
+// registered with its SMS code, and a level-2 account attested by the
+// province officer. The codes go to a sender of this function's own, so
+// they never reach the outbox or the gateway.
+func demoCitizens(ctx context.Context, a *app, province string, officer demoOfficer) ([]demoCitizen, error) {
+	ps, err := a.db.SearchPersons(ctx, register.Filter{Province: province, Status: register.Living, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	codes := &capturedSMS{}
+	provision := eid.New(a.db, codes, a.reg, eid.Options{Log: a.log})
+	actor := auth.Actor{ID: officer.Username, Role: officer.Role, UnitLevel: officer.UnitLevel, UnitCode: officer.UnitCode,
+		Purpose: "demo_setup"}
+	var out []demoCitizen
+	for _, p := range ps {
+		if len(out) == 2 {
+			break
+		}
+		age := time.Now().Year() - p.BirthDate.Year()
+		if p.BirthDate.Partial() || age < 18 || age > 80 {
+			continue
+		}
+		c := demoCitizen{IDNumber: p.IDNumber, FullName: p.FullName, Phone: fmt.Sprintf("09110000%02d", len(out)+1), Level: eid.Level(len(out) + 1)}
+		for _, pc := range demoPasscodes {
+			if eid.CheckPasscode(pc, p.BirthDate, p.IDNumber, c.Phone) == nil {
+				c.Passcode = pc
+				break
+			}
+		}
+		acct, err := provision.AccountByIDNumber(ctx, p.IDNumber)
+		if apperr.Is(err, apperr.NotFound) {
+			acct, err = demoRegister(ctx, provision, codes, p, c)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("demo e-ID account: %w", err)
+		}
+		c.Phone = acct.Phone
+		if c.Level == eid.Level2 && acct.Level < eid.Level2 {
+			_, err := provision.UpgradeLevel2(ctx, actor, p.IDNumber, eid.Attestation{ChipRead: true, FaceMatch: true,
+				Document: p.IDNumber, Note: "demo account"})
+			if err != nil {
+				return nil, fmt.Errorf("demo level 2: %w", err)
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// demoRegister registers a level-1 account through the e-ID service.
+func demoRegister(ctx context.Context, s *eid.Service, codes *capturedSMS, p *register.Person, c demoCitizen) (*eid.Account, error) {
+	ch, err := s.StartRegistration(ctx, eid.RegistrationRequest{IDNumber: p.IDNumber, FullName: p.FullName,
+		BirthDate: string(p.BirthDate), Phone: c.Phone}, eid.Client{})
+	if err != nil {
+		return nil, err
+	}
+	return s.CompleteRegistration(ctx, ch.ID, codes.last, c.Passcode, eid.Client{})
+}
+
+// capturedSMS keeps the last code sent, for demoCitizens only.
+type capturedSMS struct{ last string }
+
+// Send implements sms.Sender.
+func (c *capturedSMS) Send(_ context.Context, _, text string) error {
+	c.last = demoCode.FindString(text)
+	return nil
+}
+
+var demoCode = regexp.MustCompile(`\b[0-9]{6}\b`)
+
 func writeDemoFile(dir string, df demoFile) error {
 	b, err := json.MarshalIndent(df, "", "  ")
 	if err != nil {
@@ -135,6 +248,12 @@ func printDemo(df demoFile, path string) {
 	fmt.Println("  Demo officers (bearer tokens valid 30 days):")
 	for _, o := range df.Officers {
 		fmt.Printf("    %-14s %-10s %-8s %s\n      token: %s\n", o.Username, o.Role, o.UnitLevel, o.UnitName, o.Token)
+	}
+	fmt.Printf("    %-14s %-10s %-8s reads one-time codes: GET /api/v1/dev/sms?phone=…\n      token: %s\n",
+		df.Operator.Username, df.Operator.Role, df.Operator.UnitLevel, df.Operator.Token)
+	fmt.Println("\n  Demo citizens (e-ID accounts; log in at POST /api/v1/eid/login, see docs/eid.md):")
+	for _, c := range df.Citizens {
+		fmt.Printf("    level %d  %s  %-28s phone %s  passcode %s\n", c.Level, c.IDNumber, c.FullName, c.Phone, c.Passcode)
 	}
 	fmt.Printf("\n  Try:\n    curl -H 'Authorization: Bearer %s' '%s/api/v1/persons?name=Nguyen%%20Van&limit=5'\n\n",
 		df.Officers[1].Token, df.BaseURL)

@@ -6,9 +6,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v3"
@@ -52,6 +54,21 @@ type Config struct {
 	LogLevel   string
 	LogKeyFile string // note signer key of the access log; generated and kept in the database if empty
 	LogOrigin  string
+	// SMSURL is the SMS gateway that sends one-time codes (sms.HTTPProvider);
+	// empty selects the development outbox, read through the API.
+	SMSURL       string
+	SMSTokenFile string // file holding the gateway's bearer token
+	// Issuer is the OpenID provider's public base URL; empty: http://ADDR.
+	Issuer string
+}
+
+// IssuerURL returns the configured issuer, or one made of the listen
+// address for a local server.
+func (c Config) IssuerURL() string {
+	if c.Issuer != "" {
+		return strings.TrimRight(c.Issuer, "/")
+	}
+	return "http://" + c.Addr
 }
 
 // DSN returns the database to open: the PostgreSQL URL, or the SQLite file.
@@ -69,6 +86,9 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "process log level: debug, info, warn, error", Sources: cli.EnvVars("DANCU_LOG_LEVEL")},
 		&cli.StringFlag{Name: "accesslog-key-file", Usage: "file holding the access log's note signing key (default: generated, kept in the database)", Sources: cli.EnvVars("DANCU_ACCESSLOG_KEY_FILE")},
 		&cli.StringFlag{Name: "accesslog-origin", Value: "dancu.accesslog/v1", Usage: "origin line of the access log's checkpoints", Sources: cli.EnvVars("DANCU_ACCESSLOG_ORIGIN")},
+		&cli.StringFlag{Name: "sms-url", Usage: "SMS gateway URL for one-time codes (default: the development outbox, readable by admins at /api/v1/dev/sms)", Sources: cli.EnvVars("DANCU_SMS_URL")},
+		&cli.StringFlag{Name: "sms-token-file", Usage: "file holding the SMS gateway's bearer token", Sources: cli.EnvVars("DANCU_SMS_TOKEN_FILE")},
+		&cli.StringFlag{Name: "issuer", Usage: "public base URL of the OpenID provider, as relying parties reach it (default: http://ADDR)", Sources: cli.EnvVars("DANCU_ISSUER")},
 	}
 }
 
@@ -76,6 +96,7 @@ func configFrom(c *cli.Command) (Config, error) {
 	cfg := Config{
 		DB: c.String("db"), DataDir: c.String("data"), LogLevel: c.String("log-level"),
 		LogKeyFile: c.String("accesslog-key-file"), LogOrigin: c.String("accesslog-origin"),
+		SMSURL: c.String("sms-url"), SMSTokenFile: c.String("sms-token-file"), Issuer: c.String("issuer"),
 	}
 	if c.IsSet("addr") || c.String("addr") != "" {
 		cfg.Addr = c.String("addr")
@@ -84,6 +105,14 @@ func configFrom(c *cli.Command) (Config, error) {
 	case "debug", "info", "warn", "error":
 	default:
 		return cfg, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", cfg.LogLevel)
+	}
+	if cfg.SMSURL != "" && (!strings.HasPrefix(cfg.SMSURL, "https://") && !strings.HasPrefix(cfg.SMSURL, "http://") || cfg.SMSTokenFile == "") {
+		return cfg, fmt.Errorf("--sms-url must be an http(s) URL and needs --sms-token-file")
+	}
+	if cfg.Issuer != "" {
+		if u, err := url.Parse(cfg.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return cfg, fmt.Errorf("--issuer must be an absolute http(s) URL without query or fragment")
+		}
 	}
 	if cfg.DB != "" && !store.IsPostgresURL(cfg.DB) && filepath.Ext(cfg.DB) == "" {
 		return cfg, fmt.Errorf("--db must be a postgres:// URL or a SQLite file path ending in .db")
@@ -107,7 +136,7 @@ func rootCommand() *cli.Command {
 		Flags:   globalFlags(),
 		Commands: []*cli.Command{
 			serveCommand(), demoCommand(), migrateCommand(), seedCommand(), importCommand(),
-			auditCommand(), officerCommand(), tokenCommand(), versionCommand(),
+			auditCommand(), officerCommand(), tokenCommand(), clientCommand(), keysCommand(), versionCommand(),
 		},
 	}
 }

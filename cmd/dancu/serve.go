@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -17,9 +16,9 @@ func serveCommand() *cli.Command {
 		Usage: "serve the API on the configured database",
 		Flags: []cli.Flag{addrFlag()},
 		Action: withApp(func(ctx context.Context, c *cli.Command, a *app) error {
-			ln, err := net.Listen("tcp", a.cfg.Addr)
+			ln, err := a.listen()
 			if err != nil {
-				return fmt.Errorf("listen: %w", err)
+				return err
 			}
 			a.logger.Info("serving", "addr", ln.Addr().String(), "engine", string(a.db.Engine))
 			return a.serve(ctx, ln)

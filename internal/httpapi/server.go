@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
+	"github.com/dancu-vn/dancu/internal/eid"
+	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/store"
 )
@@ -27,6 +29,10 @@ type Server struct {
 	Version string
 	// LogVerifierKey is the public note key of the access log's checkpoints.
 	LogVerifierKey string
+	// EID is the e-ID service; its routes exist only when it is set.
+	EID *eid.Service
+	// OIDC is the OpenID Connect provider; mounted only when it is set.
+	OIDC *oidc.Provider
 
 	metrics  *metrics
 	registry *prometheus.Registry

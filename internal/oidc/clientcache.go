@@ -1,0 +1,44 @@
+package oidc
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// clientCacheTTL is how long a client's registration is served from
+// memory: token and introspection requests read it every time. Disabling a
+// client or rotating its secret takes effect on every node within it.
+const clientCacheTTL = 5 * time.Second
+
+// clientCache keeps recently read clients.
+type clientCache struct {
+	mu      sync.Mutex
+	entries map[string]clientEntry
+}
+
+type clientEntry struct {
+	c    *Client
+	read time.Time
+}
+
+// get returns the client from the cache or the store.
+func (cc *clientCache) get(ctx context.Context, s Store, id string, now time.Time) (*Client, error) {
+	cc.mu.Lock()
+	e, ok := cc.entries[id]
+	cc.mu.Unlock()
+	if ok && now.Sub(e.read) < clientCacheTTL && now.Sub(e.read) >= 0 {
+		return e.c, nil
+	}
+	c, err := s.OIDCClient(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	cc.mu.Lock()
+	if cc.entries == nil || len(cc.entries) > 10000 {
+		cc.entries = map[string]clientEntry{}
+	}
+	cc.entries[id] = clientEntry{c: c, read: now}
+	cc.mu.Unlock()
+	return c, nil
+}
