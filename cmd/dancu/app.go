@@ -16,6 +16,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/httpapi"
+	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/sms"
@@ -81,6 +82,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		return nil, err
 	}
 	srv.OIDC = prov
+	srv.Officers = &officer.Service{Store: db}
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	go pruneEID(bg, ids, logger)
 	return &app{cfg: cfg, db: db, log: alog, reg: reg, eid: ids, server: srv, logger: logger, stop: stop}, nil

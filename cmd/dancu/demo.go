@@ -50,6 +50,26 @@ type demoOfficer struct {
 	UnitCode  string     `json:"unit_code"`
 	UnitName  string     `json:"unit_name"`
 	Token     string     `json:"token"`
+	// Password and TOTPSecret log the officer in at POST
+	// /api/v1/officer/sessions (with a TOTP code of the secret).
+	Password   string `json:"password,omitempty"`
+	TOTPSecret string `json:"totp_secret,omitempty"`
+}
+
+// demoOfficerPassword is every demo officer's password.
+const demoOfficerPassword = "Dancu-Demo-2026!"
+
+// enrollDemoOfficers gives the demo officers a password and a fresh TOTP
+// secret each start.
+func enrollDemoOfficers(ctx context.Context, a *app, os ...*demoOfficer) error {
+	for _, o := range os {
+		secret, _, err := a.server.Officers.Enroll(ctx, o.Username, demoOfficerPassword)
+		if err != nil {
+			return err
+		}
+		o.Password, o.TOTPSecret = demoOfficerPassword, secret
+	}
+	return nil
 }
 
 func demoCommand() *cli.Command {
@@ -87,6 +107,9 @@ func demoCommand() *cli.Command {
 			}
 			citizens, err := demoCitizens(ctx, a, province, officers[1])
 			if err != nil {
+				return err
+			}
+			if err := enrollDemoOfficers(ctx, a, &officers[0], &officers[1], &officers[2], &officers[3], &operator); err != nil {
 				return err
 			}
 			ln, err := a.listen()

@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/store"
 	"github.com/dancu-vn/dancu/internal/units"
 )
@@ -92,8 +95,48 @@ func officerCommand() *cli.Command {
 					return db.SetOfficerDisabled(ctx, c.Args().First(), true)
 				}),
 			},
+			{
+				Name: "credentials",
+				Usage: "set an officer's password and a new TOTP secret for logging in (POST /api/v1/officer/sessions); " +
+					"prints the secret and its otpauth:// URL for the officer's authenticator app",
+				ArgsUsage: "USERNAME",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "password-file", Required: true, Usage: "file holding the password (- for standard input)"},
+				},
+				Action: withDB(func(ctx context.Context, c *cli.Command, db *store.DB) error {
+					if c.Args().Len() != 1 {
+						return fmt.Errorf("usage: dancu officer credentials USERNAME --password-file FILE")
+					}
+					pw, err := readSecretFile(c.String("password-file"))
+					if err != nil {
+						return err
+					}
+					secret, url, err := (&officer.Service{Store: db}).Enroll(ctx, c.Args().First(), pw)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(stdout, "totp_secret: %s\notpauth_url: %s\n", secret, url)
+					return nil
+				}),
+			},
 		},
 	}
+}
+
+// readSecretFile reads a secret from a file, or standard input for "-",
+// without its trailing newline.
+func readSecretFile(name string) (string, error) {
+	var b []byte
+	var err error
+	if name == "-" {
+		b, err = io.ReadAll(io.LimitReader(os.Stdin, 4096))
+	} else {
+		b, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read secret: %w", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
 var stdout = os.Stdout

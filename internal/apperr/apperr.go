@@ -39,6 +39,9 @@ const (
 	ChallengeNotFound  = "challenge_not_found" // no such challenge, or already used
 	Level2Required     = "level2_required"     // the act needs a level-2 e-ID account
 	AttestationFailed  = "attestation_failed"  // in-person checks (chip, face) did not both pass
+
+	// Officer logins (internal/officer).
+	WeakPassword = "weak_password" // an officer's password is too short or contains the username
 )
 
 // Error is an application error: a stable Code, a human Message safe to

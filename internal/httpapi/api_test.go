@@ -19,7 +19,9 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/httpapi"
+	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/seed"
 	"github.com/dancu-vn/dancu/internal/store"
@@ -64,6 +66,7 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 	t.Cleanup(func() { alog.Close() })
 	reg := &register.Service{Store: db, Log: alog, Now: time.Now, Rand: rand.IntN}
 	api := httpapi.New(db, reg, alog, vkey, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	api.Officers = &officer.Service{Store: db, Argon2: eid.Argon2Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	f := &fixture{t: t, db: db, srv: srv, log: alog, tokens: map[string]string{}, used: map[string]bool{}}

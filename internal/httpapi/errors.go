@@ -29,7 +29,7 @@ func statusOf(code string) int {
 		return http.StatusUnprocessableEntity
 	case apperr.RateLimited:
 		return http.StatusTooManyRequests
-	case apperr.WeakPasscode:
+	case apperr.WeakPasscode, apperr.WeakPassword:
 		return http.StatusBadRequest
 	case apperr.DetailsMismatch, apperr.AttestationFailed:
 		return http.StatusUnprocessableEntity

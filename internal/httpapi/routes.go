@@ -38,8 +38,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/accesslog/proofs/consistency", s.handleConsistencyProof)
 	mux.Handle("GET /api/v1/accesslog/entries", s.authed(s.handleLogEntries))
 
-	s.eidRoutes(mux)  // e-ID accounts, level 2 and organisations: see eid.go
-	s.oidcRoutes(mux) // the OpenID Connect provider and its clients: see oidc.go
+	s.eidRoutes(mux)     // e-ID accounts, level 2 and organisations: see eid.go
+	s.officerRoutes(mux) // officers' own logins: see officer.go
+	s.oidcRoutes(mux)    // the OpenID Connect provider and its clients: see oidc.go
 	// Anything else under the API is a JSON 404, not the mux's text.
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, notFoundRoute)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/eid"
+	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/store"
@@ -33,6 +34,8 @@ type Server struct {
 	EID *eid.Service
 	// OIDC is the OpenID Connect provider; mounted only when it is set.
 	OIDC *oidc.Provider
+	// Officers logs officers in with password and TOTP; mounted when set.
+	Officers *officer.Service
 
 	metrics  *metrics
 	registry *prometheus.Registry
