@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -33,6 +34,22 @@ type app struct {
 	server *httpapi.Server
 	logger *slog.Logger
 	stop   context.CancelFunc // ends background housekeeping
+	// extra serves paths outside the API (the demo relying party), if set.
+	extra map[string]http.Handler
+}
+
+// handler is what the HTTP server serves: the API and any extra paths.
+func (a *app) handler() http.Handler {
+	api := a.server.Handler()
+	if len(a.extra) == 0 {
+		return api
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	for p, h := range a.extra {
+		mux.Handle(p, h)
+	}
+	return mux
 }
 
 // openDB opens and migrates the configured database and loads the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -116,6 +117,11 @@ func demoCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			rp, err := setupDemoRP(ctx, a, "http://"+ln.Addr().String())
+			if err != nil {
+				return err
+			}
+			a.extra = map[string]http.Handler{demoRPPath: rp.Handler(), demoRPPath + "/": rp.Handler()}
 			df := demoFile{BaseURL: "http://" + ln.Addr().String(), Engine: string(a.db.Engine), Province: province, Persons: n,
 				Officers: officers, Operator: operator, Citizens: citizens}
 			if err := writeDemoFile(cfg.DataDir, df); err != nil {
@@ -267,7 +273,9 @@ func writeDemoFile(dir string, df demoFile) error {
 
 func printDemo(df demoFile, path string) {
 	fmt.Printf("\ndancu demo — %d synthetic persons of province %s on %s\n\n", df.Persons, df.Province, df.Engine)
-	fmt.Printf("  API:      %s/api/v1/\n  Health:   %s/healthz\n  Metrics:  %s/metrics\n\n", df.BaseURL, df.BaseURL, df.BaseURL)
+	fmt.Printf("  API:      %s/api/v1/\n  Health:   %s/healthz\n  Metrics:  %s/metrics\n", df.BaseURL, df.BaseURL, df.BaseURL)
+	fmt.Printf("  OpenID:   %s/.well-known/openid-configuration\n", df.BaseURL)
+	fmt.Printf("  Log in to a demo service with a demo citizen below: %s/demo/rp\n\n", df.BaseURL)
 	fmt.Println("  Demo officers (bearer tokens valid 30 days):")
 	for _, o := range df.Officers {
 		fmt.Printf("    %-14s %-10s %-8s %s\n      token: %s\n", o.Username, o.Role, o.UnitLevel, o.UnitName, o.Token)

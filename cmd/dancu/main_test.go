@@ -144,6 +144,22 @@ func TestCLI_Demo(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
+	// The OpenID provider's issuer is the address served, and the demo
+	// relying party is there.
+	for path, want := range map[string]string{
+		"/.well-known/openid-configuration": `"issuer":"` + demo.BaseURL + `"`,
+		"/demo/rp":                          "/demo/rp/login",
+	} {
+		resp, err := http.Get(demo.BaseURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("GET %s = %d, want %q in %.300s", path, resp.StatusCode, want, b)
+		}
+	}
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()
 	logs := stderr.String()
@@ -157,6 +173,43 @@ func TestCLI_Demo(t *testing.T) {
 	}
 	if regexp.MustCompile(`\b\d{12}\b`).MatchString(logs) {
 		t.Errorf("the process log contains a 12-digit number:\n%s", logs)
+	}
+}
+
+func TestCLI_ClientsAndKeys(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			dsn := storetest.DSN(t, engine)
+			out, code := run(t, "--db", dsn, "client", "create", "--id", "portal", "--name", "Cổng DVC",
+				"--redirect-uri", "https://dvc.example/cb", "--scopes", "openid profile phone")
+			if code != 0 || !strings.Contains(out, "client_id: portal") || !strings.Contains(out, "client_secret: dcsec_") {
+				t.Fatalf("client create: exit %d\n%s", code, out)
+			}
+			out, code = run(t, "--db", dsn, "client", "create", "--name", "Bad", "--redirect-uri", "not a uri")
+			if code == 0 || !strings.Contains(out, "redirect_uris") {
+				t.Errorf("client create with a bad redirect URI: exit %d\n%s", code, out)
+			}
+			out, code = run(t, "--db", dsn, "client", "create", "--name", "Bank", "--redirect-uri", "https://b.example/cb", "--profile", "fapi2")
+			if code == 0 || !strings.Contains(out, "private_key_jwt") {
+				t.Errorf("fapi2 client without keys: exit %d\n%s", code, out)
+			}
+			if out, code = run(t, "--db", dsn, "client", "rotate-secret", "portal"); code != 0 || !strings.Contains(out, "dcsec_") {
+				t.Errorf("rotate-secret: exit %d\n%s", code, out)
+			}
+			if out, code = run(t, "--db", dsn, "client", "disable", "portal"); code != 0 || !strings.Contains(out, "disabled: true") {
+				t.Errorf("disable: exit %d\n%s", code, out)
+			}
+			if out, code = run(t, "--db", dsn, "client", "list"); code != 0 || !strings.Contains(out, "portal") || !strings.Contains(out, "true") {
+				t.Errorf("list: exit %d\n%s", code, out)
+			}
+			if out, code = run(t, "--db", dsn, "keys", "rotate", "--publish", "1h", "--keep", "2h"); code != 0 || !strings.Contains(out, "published now") {
+				t.Errorf("keys rotate: exit %d\n%s", code, out)
+			}
+			if out, code = run(t, "--db", dsn, "keys", "list"); code != 0 || strings.Count(out, "ES256") != 1 {
+				// The first key is made on the provider's first use; only the rotated one exists here.
+				t.Errorf("keys list: exit %d\n%s", code, out)
+			}
+		})
 	}
 }
 
