@@ -82,7 +82,9 @@ func TestOIDC_OpenIDClientJS(t *testing.T) {
 		}
 		t.Logf("openid-client: %s", bytes.TrimSpace(stdout.Bytes()))
 		var res struct {
-			Basic struct {
+			WrongState string `json:"wrong_state"`
+			WrongNonce string `json:"wrong_nonce"`
+			Basic      struct {
 				Sub, ACR, Name, Reuse string
 				Rotated               bool
 			}
@@ -100,6 +102,9 @@ func TestOIDC_OpenIDClientJS(t *testing.T) {
 		b := res.Basic
 		if b.Sub == "" || b.ACR != oidc.ACRLevel2 || b.Name == "" || !b.Rotated || b.Reuse != "invalid_grant" {
 			t.Errorf("code flow results %+v", b)
+		}
+		if res.WrongState == "accepted" || res.WrongNonce == "accepted" {
+			t.Errorf("a wrong state (%s) or nonce (%s) was accepted", res.WrongState, res.WrongNonce)
 		}
 		f := res.FAPI
 		if f.TokenType != "dpop" && f.TokenType != "DPoP" || f.ACR != oidc.ACRLevel2 || f.IDNumber != cit.idNumber || !f.PAR {

@@ -75,6 +75,22 @@ const results = {}
   let reuse = 'accepted'
   try { await client.refreshTokenGrant(config, tokens.refresh_token) } catch (e) { reuse = e.error || e.code || 'error' }
   results.basic = { sub: claims.sub, acr: claims.acr, name: info.name, rotated: refreshed.refresh_token !== tokens.refresh_token, reuse }
+
+  // A response with another state, and an ID token with another nonce,
+  // are refused by the relying party (the provider echoes what it got).
+  const attempt = async (expected) => {
+    const v = client.randomPKCECodeVerifier(), st = client.randomState(), n = client.randomNonce()
+    const u = client.buildAuthorizationUrl(config, { redirect_uri: c.redirect, scope: 'openid', state: st, nonce: n,
+      code_challenge: await client.calculatePKCECodeChallenge(v), code_challenge_method: 'S256' })
+    const cb = await new Browser().login(u.href, cfg.citizen, c.redirect)
+    try {
+      await client.authorizationCodeGrant(config, cb, { pkceCodeVerifier: v, expectedState: expected.state ?? st,
+        expectedNonce: expected.nonce ?? n, idTokenExpected: true })
+      return 'accepted'
+    } catch (e) { return e.code || e.error || 'error' }
+  }
+  results.wrong_state = await attempt({ state: 'not-the-state' })
+  results.wrong_nonce = await attempt({ nonce: 'not-the-nonce' })
 }
 
 // 2. FAPI 2.0: PAR, private_key_jwt, DPoP.
