@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -101,7 +102,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	srv.OIDC = prov
 	srv.Officers = &officer.Service{Store: db}
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
-	go pruneEID(bg, ids, logger)
+	go prune(bg, logger, map[string]func(context.Context) error{"eid": ids.Prune, "oidc": prov.Prune})
 	return &app{cfg: cfg, db: db, log: alog, reg: reg, eid: ids, server: srv, logger: logger, stop: stop}, nil
 }
 
@@ -125,7 +126,8 @@ func newEID(ctx context.Context, cfg Config, db *store.DB, reg *register.Service
 		}
 		sender = &sms.HTTPProvider{URL: cfg.SMSURL, Token: strings.TrimSpace(string(token))}
 	}
-	return eid.New(db, sender, reg, eid.Options{Log: alog, OTPKey: key}), nil
+	rpID, origins := webAuthnFor(cfg.IssuerURL())
+	return eid.New(db, sender, reg, eid.Options{Log: alog, OTPKey: key, WebAuthnRPID: rpID, WebAuthnOrigins: origins}), nil
 }
 
 // newOIDC wires the OpenID Connect provider. Its pairwise-subject key is
@@ -151,8 +153,10 @@ func newOIDC(ctx context.Context, cfg Config, db *store.DB, ids *eid.Service, re
 // old sessions are deleted.
 const pruneEvery = 15 * time.Minute
 
-// pruneEID prunes until ctx ends.
-func pruneEID(ctx context.Context, ids *eid.Service, logger *slog.Logger) {
+// prune runs each housekeeping function every pruneEvery until ctx ends:
+// expired e-ID challenges, rate-limit events and sessions, OpenID
+// requests, tokens and one-time values.
+func prune(ctx context.Context, logger *slog.Logger, fns map[string]func(context.Context) error) {
 	t := time.NewTicker(pruneEvery)
 	defer t.Stop()
 	for {
@@ -160,8 +164,10 @@ func pruneEID(ctx context.Context, ids *eid.Service, logger *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := ids.Prune(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn("prune e-ID tables", "err", err)
+			for name, fn := range fns {
+				if err := fn(ctx); err != nil && ctx.Err() == nil {
+					logger.Warn("prune", "tables", name, "err", err)
+				}
 			}
 		}
 	}
@@ -189,9 +195,41 @@ func (a *app) listen() (net.Listener, error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	if a.cfg.Issuer == "" {
-		a.server.OIDC.SetIssuer("http://" + ln.Addr().String())
+		iss := "http://" + ln.Addr().String()
+		a.server.OIDC.SetIssuer(iss)
+		rpID, origins := webAuthnFor(iss)
+		if err := a.eid.SetWebAuthn(rpID, origins); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		if rpID == "localhost" {
+			a.logger.Info("passkeys need a host name: open the login pages at localhost", "url", origins[0])
+		}
 	}
 	return ln, nil
+}
+
+// webAuthnFor returns the WebAuthn relying party of an issuer URL: its
+// host name, and the origin pages are served from. WebAuthn refuses IP
+// addresses: a loopback address becomes localhost (which browsers treat
+// as secure even over http), any other address turns passkeys off.
+func webAuthnFor(issuer string) (rpID string, origins []string) {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Hostname() == "" {
+		return "", nil
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		if !ip.IsLoopback() {
+			return "", nil
+		}
+		host = "localhost"
+	}
+	origin := u.Scheme + "://" + host
+	if u.Port() != "" {
+		origin = u.Scheme + "://" + net.JoinHostPort(host, u.Port())
+	}
+	return host, []string{origin}
 }
 
 func (a *app) Close() {

@@ -89,3 +89,12 @@ func (p *Provider) RevokeConsent(ctx context.Context, accountID, clientID string
 
 // Store returns the provider's store, for operator tools.
 func (p *Provider) Store() Store { return p.store }
+
+// pruneAfter is how long expired requests and tokens are kept (for
+// support questions) before Prune deletes them.
+const pruneAfter = 7 * 24 * time.Hour
+
+// Prune deletes what expired more than a week ago.
+func (p *Provider) Prune(ctx context.Context) error {
+	return p.store.PruneOIDC(ctx, p.now().Add(-pruneAfter))
+}

@@ -1,14 +1,18 @@
 package oidc_test
 
 import (
+	"crypto/sha256"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/dancu-vn/dancu/internal/accesslog"
+	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/store"
@@ -81,6 +85,21 @@ func TestOIDC_CodeFlow(t *testing.T) {
 		}
 		if cl.IDNumber != "" {
 			t.Errorf("id_number released without its scope")
+		}
+
+		// The release of the claims is in the access log, by the client.
+		entries, err := db.AccessLogEntries(e.ctx, accesslog.Filter{Subject: alice.idNumber, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var released bool
+		for _, en := range entries {
+			if en.Actor == "client:"+portal.client.ID && en.Action == "oidc.id_token" && strings.Contains(en.Fields, "birthdate") {
+				released = true
+			}
+		}
+		if !released {
+			t.Errorf("no access-log entry for the claims released to the portal: %+v", entries)
 		}
 
 		// Userinfo with the access token, as the RP library calls it.
@@ -157,6 +176,16 @@ func TestOIDC_CodeFlow(t *testing.T) {
 		if st, in := e.postForm("/oauth/introspect", url.Values{"token": {tok2.RefreshToken}}, basic); in["active"] != false {
 			t.Errorf("refresh token alive after logout: %d %v", st, in)
 		}
+		// Expired requests and tokens are pruned after a week.
+		e.clock.Add(40 * 24 * time.Hour)
+		if err := e.provider.Prune(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(tok.RefreshToken))
+		if _, err := db.OIDCToken(e.ctx, sum[:]); apperr.Code(err) != apperr.NotFound {
+			t.Errorf("a token expired a week ago survived pruning: %v", err)
+		}
+		e.clock.Add(-40 * 24 * time.Hour)
 		// The next login asks for the passcode again.
 		verifier := oauth2.GenerateVerifier()
 		pg := b.get(portal.oauth.AuthCodeURL("x", oauth2.S256ChallengeOption(verifier)))

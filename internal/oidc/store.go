@@ -53,6 +53,10 @@ type Store interface {
 	// UseOIDCOnce records a one-time value (a DPoP proof or client assertion
 	// jti) until expires; apperr.Conflict if it was seen before.
 	UseOIDCOnce(ctx context.Context, key string, expires time.Time) error
+
+	// PruneOIDC deletes authorization requests, tokens and one-time values
+	// that expired before cutoff.
+	PruneOIDC(ctx context.Context, cutoff time.Time) error
 }
 
 // OIDCAuthRequest is one authorization request, from /authorize or pushed

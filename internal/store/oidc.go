@@ -441,3 +441,19 @@ func optTime(v sql.NullInt64) *time.Time {
 	t := fromMicros(v.Int64)
 	return &t
 }
+
+// PruneOIDC implements oidc.Store.
+func (db *DB) PruneOIDC(ctx context.Context, cutoff time.Time) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		for _, q := range []string{
+			`DELETE FROM oidc_auth_requests WHERE expires_at < $1 AND (code_expires_at = 0 OR code_expires_at < $1)`,
+			`DELETE FROM oidc_tokens WHERE expires_at < $1`,
+			`DELETE FROM oidc_once WHERE expires_at < $1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, micros(cutoff)); err != nil {
+				return mapErr(err, "prune OIDC tables")
+			}
+		}
+		return nil
+	})
+}
