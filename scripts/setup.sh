@@ -61,17 +61,20 @@ ensure_pg_user() {
 	say "created system user $PG_USER"
 }
 
-# ---------------------------------------------------------------------------
-# PLACEHOLDER: Chromium for the browser tests. Not needed yet; when those
-# tests land, install it here from Debian's package, e.g.:
-#
-# ensure_chromium() {
-# 	command -v chromium >/dev/null 2>&1 && return 0
-# 	as_root env DEBIAN_FRONTEND=noninteractive \
-# 		apt-get install -y -qq --no-install-recommends chromium >/dev/null
-# 	say "installed Chromium"
-# }
-# ---------------------------------------------------------------------------
+# ensure_chromium installs Debian's Chromium for the browser tests (the
+# passkey login in internal/oidc drives it headless through chromedp, with
+# a virtual WebAuthn authenticator). They fail, not skip, without it.
+ensure_chromium() {
+	command -v chromium >/dev/null 2>&1 && return 0
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	command -v chromium >/dev/null 2>&1 || {
+		echo "setup: chromium installed but not on PATH" >&2
+		exit 1
+	}
+	say "installed Chromium (chromium)"
+}
 
 # ensure_node installs Node.js and npm from Debian when missing: the OIDC
 # interoperability tests run npm openid-client as an independent relying
@@ -102,7 +105,7 @@ main() {
 	ensure_pg_user
 	ensure_node
 	ensure_js_tests
-	# ensure_chromium
+	ensure_chromium
 }
 
 main "$@"

@@ -16,13 +16,19 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
+	"github.com/dancu-vn/dancu/internal/anomaly"
+	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
+	"github.com/dancu-vn/dancu/internal/ekyc"
 	"github.com/dancu-vn/dancu/internal/httpapi"
 	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
+	"github.com/dancu-vn/dancu/internal/quota"
 	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/sharing"
 	"github.com/dancu-vn/dancu/internal/sms"
 	"github.com/dancu-vn/dancu/internal/store"
+	"github.com/dancu-vn/dancu/internal/webhook"
 )
 
 // app is a wired dancu: database, access log, services, HTTP server.
@@ -101,8 +107,17 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	}
 	srv.OIDC = prov
 	srv.Officers = &officer.Service{Store: db}
+	// Integrated documents: status lists are published under the issuer URL.
+	srv.Documents = &documents.Service{Store: db, People: reg, Log: alog, BaseURL: prov.Issuer}
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	go prune(bg, logger, map[string]func(context.Context) error{"eid": ids.Prune, "oidc": prov.Prune})
+	srv.EKYC, srv.Jobs = newEKYC(bg, db, alog, logger)
+	srv.Sharing = &sharing.Service{Store: db, People: db, Log: alog}
+	srv.Webhooks = &webhook.Service{Store: db, Policies: srv.Sharing, Sign: prov.SignDetached,
+		HTTP: &http.Client{Timeout: 15 * time.Second}, Logger: logger}
+	go srv.Webhooks.Run(bg)
+	// Anomaly alerts: scans the access log in the background (read only).
+	srv.Alerts = anomaly.Start(db, cfg.Alerts, logger)
 	return &app{cfg: cfg, db: db, log: alog, reg: reg, eid: ids, server: srv, logger: logger, stop: stop}, nil
 }
 
@@ -147,6 +162,20 @@ func newOIDC(ctx context.Context, cfg Config, db *store.DB, ids *eid.Service, re
 	// ours (JSON, no personal data in what it logs).
 	slog.SetDefault(logger)
 	return oidc.New(oidc.Config{Issuer: cfg.IssuerURL(), PairwiseKey: key, Logger: logger}, db, ids, reg, alog), nil
+}
+
+// newEKYC wires verification for partners: quotas flushed to the
+// database every second (shared by nodes), and the bulk-job worker, which
+// runs until bg ends.
+func newEKYC(bg context.Context, db *store.DB, alog *accesslog.Log, logger *slog.Logger) (*ekyc.Service, *ekyc.Jobs) {
+	limiter := quota.New(db, nil)
+	go limiter.Run(bg, time.Second)
+	svc := &ekyc.Service{Store: db, Log: alog, Quota: limiter}
+	host, _ := os.Hostname()
+	jobs := &ekyc.Jobs{Service: svc, Store: db, Node: fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano()),
+		Logger: logger}
+	go jobs.Run(bg)
+	return svc, jobs
 }
 
 // pruneEvery is how often expired e-ID challenges, rate-limit events and
@@ -234,6 +263,7 @@ func webAuthnFor(issuer string) (rpID string, origins []string) {
 
 func (a *app) Close() {
 	a.stop()
+	a.server.Alerts.Close()
 	a.log.Close()
 	a.db.Close()
 }

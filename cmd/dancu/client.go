@@ -38,12 +38,15 @@ func clientCommand() *cli.Command {
 					&cli.StringFlag{Name: "profile", Usage: `"fapi2" for the bank-grade profile (PAR, private_key_jwt, DPoP)`},
 					&cli.BoolFlag{Name: "dpop", Usage: "require DPoP-bound tokens"},
 					&cli.StringFlag{Name: "org", Usage: "organisation id that holds the client"},
+					&cli.FloatFlag{Name: "rate", Usage: "partner APIs: requests (or bulk rows) a second per node (default 200)"},
+					&cli.Int64Flag{Name: "daily-quota", Usage: "partner APIs: requests (or bulk rows) a day, all nodes (default 2,000,000)"},
 				},
 				Action: withDB(func(ctx context.Context, c *cli.Command, db *store.DB) error {
 					cl := &oidc.Client{ID: c.String("id"), Name: c.String("name"), RedirectURIs: c.StringSlice("redirect-uri"),
 						PostLogoutRedirectURIs: c.StringSlice("post-logout-redirect-uri"), BackchannelLogoutURI: c.String("backchannel-logout-uri"),
 						GrantTypes: c.StringSlice("grant"), Scopes: strings.Fields(c.String("scopes")), AuthMethod: c.String("auth"),
-						SubjectType: c.String("subject-type"), Profile: c.String("profile"), RequireDPoP: c.Bool("dpop"), OrgID: c.String("org")}
+						SubjectType: c.String("subject-type"), Profile: c.String("profile"), RequireDPoP: c.Bool("dpop"), OrgID: c.String("org"),
+						RatePerSecond: c.Float("rate"), DailyQuota: c.Int64("daily-quota")}
 					if f := c.String("jwks-file"); f != "" {
 						b, err := os.ReadFile(f)
 						if err != nil {

@@ -15,8 +15,10 @@ import (
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/eid"
+	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/seed"
+	"github.com/dancu-vn/dancu/internal/sharing"
 	"github.com/dancu-vn/dancu/internal/store"
 	"github.com/dancu-vn/dancu/internal/units"
 )
@@ -32,6 +34,52 @@ type demoFile struct {
 	// Operator is an admin: it reads the development SMS outbox.
 	Operator demoOfficer   `json:"operator"`
 	Citizens []demoCitizen `json:"citizens"`
+	// Partner is a demo organisation's client of the partner APIs.
+	Partner demoPartner `json:"partner"`
+}
+
+// demoPartner is a client-credentials client of a demo telco, with a
+// sharing policy for one purpose.
+type demoPartner struct {
+	Organisation string   `json:"organisation_id"`
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	Scopes       []string `json:"scopes"`
+	Purpose      string   `json:"purpose"`
+}
+
+// setupDemoPartner registers (once) the demo telco's client and policy, and
+// gives the client a fresh secret.
+func setupDemoPartner(ctx context.Context, a *app) (demoPartner, error) {
+	p := demoPartner{Organisation: "demo-telco", ClientID: "demo-telco-api", Purpose: "subscriber_registration",
+		Scopes: []string{oidc.ScopeVerify, oidc.ScopeVerifyBulk, oidc.ScopePersons, oidc.ScopeSubscribe}}
+	s := a.server.OIDC.Store()
+	if _, err := s.OIDCClient(ctx, p.ClientID); apperr.Is(err, apperr.NotFound) {
+		c := &oidc.Client{ID: p.ClientID, Name: "Nhà mạng thử nghiệm (demo)", OrgID: p.Organisation,
+			GrantTypes: []string{oidc.GrantClientCredentials}, Scopes: p.Scopes}
+		if _, err := oidc.RegisterClient(ctx, s, c, time.Now()); err != nil {
+			return p, err
+		}
+	} else if err != nil {
+		return p, err
+	}
+	secret, err := oidc.RotateClientSecret(ctx, s, p.ClientID)
+	if err != nil {
+		return p, err
+	}
+	p.ClientSecret = secret
+	if _, err := a.db.SharingPolicy(ctx, p.Organisation, p.Purpose); apperr.Is(err, apperr.NotFound) {
+		pol := &sharing.Policy{ID: "pol_demo_telco", OrgID: p.Organisation, Purpose: p.Purpose,
+			Description: "Đối chiếu thông tin thuê bao di động",
+			Legal:       sharing.LegalBasis{DocumentNo: "163/2024/NĐ-CP", DocumentDate: "2024-12-24", Issuer: "Chính phủ"},
+			Fields:      []string{"full_name", "birth_date", "status"}, EventTypes: []string{"death"}, CreatedAt: time.Now()}
+		if err := a.db.CreateSharingPolicy(ctx, pol); err != nil {
+			return p, err
+		}
+	} else if err != nil {
+		return p, err
+	}
+	return p, nil
 }
 
 // demoCitizen is a demo e-ID account of a seeded living adult.
@@ -122,8 +170,12 @@ func demoCommand() *cli.Command {
 				return err
 			}
 			a.extra = map[string]http.Handler{demoRPPath: rp.Handler(), demoRPPath + "/": rp.Handler()}
+			partner, err := setupDemoPartner(ctx, a)
+			if err != nil {
+				return err
+			}
 			df := demoFile{BaseURL: "http://" + ln.Addr().String(), Engine: string(a.db.Engine), Province: province, Persons: n,
-				Officers: officers, Operator: operator, Citizens: citizens}
+				Officers: officers, Operator: operator, Citizens: citizens, Partner: partner}
 			if err := writeDemoFile(cfg.DataDir, df); err != nil {
 				return err
 			}
@@ -288,5 +340,7 @@ func printDemo(df demoFile, path string) {
 	}
 	fmt.Printf("\n  Try:\n    curl -H 'Authorization: Bearer %s' '%s/api/v1/persons?name=Nguyen%%20Van&limit=5'\n\n",
 		df.Officers[1].Token, df.BaseURL)
+	fmt.Printf("  Demo partner (a telco; eKYC, bulk jobs, policy-bound reads, notifications):\n    client %s  secret %s\n\n",
+		df.Partner.ClientID, df.Partner.ClientSecret)
 	fmt.Printf("  Everything above is also in %s. Stop with Ctrl-C.\n\n", path)
 }

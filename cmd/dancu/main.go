@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/dancu-vn/dancu/internal/anomaly"
 	"github.com/dancu-vn/dancu/internal/store"
 )
 
@@ -60,6 +61,8 @@ type Config struct {
 	SMSTokenFile string // file holding the gateway's bearer token
 	// Issuer is the OpenID provider's public base URL; empty: http://ADDR.
 	Issuer string
+	// Alerts are the anomaly detector's thresholds (alerts.go).
+	Alerts anomaly.Config
 }
 
 // IssuerURL returns the configured issuer, or one made of the listen
@@ -80,7 +83,7 @@ func (c Config) DSN() string {
 }
 
 func globalFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "db", Usage: "database: a postgres:// URL, or a SQLite file path (default: DATA/dancu.db)", Sources: cli.EnvVars("DANCU_DB")},
 		&cli.StringFlag{Name: "data", Value: "./dancu-data", Usage: "data folder for the embedded SQLite database and demo files", Sources: cli.EnvVars("DANCU_DATA")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "process log level: debug, info, warn, error", Sources: cli.EnvVars("DANCU_LOG_LEVEL")},
@@ -89,7 +92,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "sms-url", Usage: "SMS gateway URL for one-time codes (default: the development outbox, readable by admins at /api/v1/dev/sms)", Sources: cli.EnvVars("DANCU_SMS_URL")},
 		&cli.StringFlag{Name: "sms-token-file", Usage: "file holding the SMS gateway's bearer token", Sources: cli.EnvVars("DANCU_SMS_TOKEN_FILE")},
 		&cli.StringFlag{Name: "issuer", Usage: "public base URL of the OpenID provider, as relying parties reach it (default: http://ADDR)", Sources: cli.EnvVars("DANCU_ISSUER")},
-	}
+	}, alertFlags()...)
 }
 
 func configFrom(c *cli.Command) (Config, error) {
@@ -113,6 +116,10 @@ func configFrom(c *cli.Command) (Config, error) {
 		if u, err := url.Parse(cfg.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			return cfg, fmt.Errorf("--issuer must be an absolute http(s) URL without query or fragment")
 		}
+	}
+	var err error
+	if cfg.Alerts, err = alertConfig(c); err != nil {
+		return cfg, err
 	}
 	if cfg.DB != "" && !store.IsPostgresURL(cfg.DB) && filepath.Ext(cfg.DB) == "" {
 		return cfg, fmt.Errorf("--db must be a postgres:// URL or a SQLite file path ending in .db")

@@ -144,6 +144,37 @@ func TestCLI_Demo(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
+	// The demo partner verifies a person with a client-credentials token.
+	var demoP struct {
+		Partner struct {
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+		} `json:"partner"`
+	}
+	json.Unmarshal(raw, &demoP)
+	treq, _ := http.NewRequest("POST", demo.BaseURL+"/oauth/token", strings.NewReader("grant_type=client_credentials&scope=ekyc"))
+	treq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	treq.SetBasicAuth(demoP.Partner.ClientID, demoP.Partner.ClientSecret)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if resp, err := http.DefaultClient.Do(treq); err == nil {
+		json.NewDecoder(resp.Body).Decode(&tok)
+		resp.Body.Close()
+	}
+	vreq, _ := http.NewRequest("POST", demo.BaseURL+"/api/v1/verify", strings.NewReader(
+		`{"id_number":"`+page.Persons[0].IDNumber+`","full_name":"`+page.Persons[0].FullName+`"}`))
+	vreq.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	vreq.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(vreq); err != nil {
+		t.Error(err)
+	} else {
+		vb, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(vb), `"full_name":"match"`) {
+			t.Errorf("demo partner verify = %d %s", resp.StatusCode, vb)
+		}
+	}
 	// The OpenID provider's issuer is the address served, and the demo
 	// relying party is there.
 	for path, want := range map[string]string{

@@ -141,6 +141,7 @@ func (s *memStorage) AccessLogEntries(ctx context.Context, f Filter) ([]Entry, e
 	var out []Entry
 	for _, e := range all {
 		if (f.Subject != "" && e.Subject != f.Subject) || (f.Actor != "" && e.Actor != f.Actor) ||
+			(f.ExceptActor != "" && e.Actor == f.ExceptActor) ||
 			(f.AfterSeq != nil && e.Seq <= *f.AfterSeq) || (f.BeforeSeq != nil && e.Seq >= *f.BeforeSeq) {
 			continue
 		}

@@ -83,6 +83,9 @@ type SecretStore interface {
 type Filter struct {
 	Subject string // only entries about this person (ID number), if set
 	Actor   string // only entries by this actor, if set
+	// ExceptActor leaves out the entries by this actor, if set: a citizen
+	// sees who else accessed his data, not his own acts.
+	ExceptActor string
 
 	// Exclusive Seq bounds, for paging: the next page of an oldest-first
 	// listing has AfterSeq = the last Seq seen; of a newest-first listing,

@@ -40,8 +40,25 @@ const (
 	Level2Required     = "level2_required"     // the act needs a level-2 e-ID account
 	AttestationFailed  = "attestation_failed"  // in-person checks (chip, face) did not both pass
 
+	// Partner APIs (internal/ekyc).
+	JobNotDone        = "job_not_done"        // a bulk job's result is asked for before it finished
+	PurposeRequired   = "purpose_required"    // a partner's read declares no purpose (X-Purpose)
+	PurposeNotAllowed = "purpose_not_allowed" // no policy lets the organisation read for that purpose
+	ConsentRequired   = "consent_required"    // the policy needs the citizen's consent, which is not given
+
 	// Officer logins (internal/officer).
 	WeakPassword = "weak_password" // an officer's password is too short or contains the username
+
+	// Passkeys of e-ID accounts (internal/eid/passkey.go).
+	PasskeyCeremonyNotFound = "passkey_ceremony_not_found" // no such passkey ceremony, or already used or expired
+	PasskeyInvalid          = "passkey_invalid"            // the authenticator's registration did not verify
+
+	// Integrated documents (internal/documents).
+	CredentialInvalid      = "credential_invalid"        // an SD-JWT VC or presentation does not verify
+	ProviderNotRegistered  = "provider_not_registered"   // the caller's organisation is not a registered data provider
+	DocumentTypeNotAllowed = "document_type_not_allowed" // the provider is not registered for the credential's vct
+	SubjectMismatch        = "subject_mismatch"          // the credential's sub is not the citizen's ID number
+	DocumentRevoked        = "document_revoked"          // a revoked document can no longer change or be presented
 )
 
 // Error is an application error: a stable Code, a human Message safe to

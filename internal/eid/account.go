@@ -47,8 +47,8 @@ func (s *Service) StartPasscodeReset(ctx context.Context, idNumber, phone string
 }
 
 // CompletePasscodeReset checks the code and sets a new passcode. Every
-// session ends and every device is unbound: whoever knew the old passcode
-// is out.
+// session ends, every device is unbound and every passkey removed:
+// whoever knew the old passcode, and may have added a way in, is out.
 func (s *Service) CompletePasscodeReset(ctx context.Context, challengeID, code, newPasscode string, c Client) error {
 	now := s.now()
 	ch, err := s.openChallenge(ctx, challengeID, PurposePasscodeReset, now)

@@ -4,7 +4,8 @@
 // sent to his phone, and level 2, which an officer grants in person after
 // reading the chip of the ID card and matching the face. Accounts log in
 // with a 6-digit passcode and a second factor (a one-time code by SMS, a
-// TOTP app, or a device bound earlier); repeated failures lock them for a
+// TOTP app, or a device bound earlier), or with a passkey (WebAuthn)
+// registered from a logged-in session; repeated failures lock them for a
 // while. Level-2 accounts may represent organisations.
 //
 // The package knows nothing of SQL or HTTP: storage implements Store,
@@ -13,7 +14,10 @@ package eid
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
+
+	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/register"
@@ -234,8 +238,8 @@ type Store interface {
 	// successful login.
 	ClearEIDFailures(ctx context.Context, accountID string, now time.Time) error
 	// ResetEIDPasscode consumes the reset challenge, sets the passcode,
-	// clears any lock and revokes every session and device binding, in
-	// one transaction.
+	// clears any lock and revokes every session, device binding and
+	// passkey, in one transaction.
 	ResetEIDPasscode(ctx context.Context, accountID, hash, challengeID string, maxTries int, now time.Time) error
 	// SetEIDTOTP sets the confirmed and pending TOTP secrets and the last
 	// step used ("" turns one off).
@@ -291,9 +295,11 @@ type Store interface {
 	// recorded within window before now; then it records nothing and
 	// returns how long until the oldest of them leaves the window.
 	EIDRateHit(ctx context.Context, key string, now time.Time, window time.Duration, max int) (wait time.Duration, err error)
-	// PruneEID deletes expired challenges, old rate-limit events and
-	// long-expired sessions.
+	// PruneEID deletes expired challenges and passkey ceremonies, old
+	// rate-limit events and long-expired sessions.
 	PruneEID(ctx context.Context, now time.Time) error
+
+	PasskeyStore
 }
 
 // PersonLookup is what the e-ID service needs from the register: a
@@ -320,6 +326,10 @@ type Service struct {
 	opts   Options
 	lock   LockPolicy
 	dummy  string // PHC hash compared against when no account exists, so timing says nothing
+
+	// relyingParty is the WebAuthn configuration of passkeys; nil while
+	// they are off. It changes when the server learns its public URL.
+	relyingParty atomic.Pointer[webauthn.WebAuthn]
 }
 
 // New returns a service. Zero options take their defaults (see Options).
@@ -328,6 +338,8 @@ func New(store Store, sender sms.Sender, people PersonLookup, opts Options) *Ser
 	s := &Service{store: store, sender: sender, people: people, opts: opts,
 		lock: LockPolicy{MaxFailures: opts.MaxFailures, Base: opts.LockBase, Max: opts.LockMax}}
 	s.dummy, _ = HashPasscode(opts.Argon2, "000000")
+	// An invalid relying party leaves passkeys off; SetWebAuthn says why.
+	_ = s.SetWebAuthn(opts.WebAuthnRPID, opts.WebAuthnOrigins)
 	return s
 }
 

@@ -39,8 +39,18 @@ type Options struct {
 	OTPKey []byte
 	// Log records officers' acts on accounts (level 2); required for them.
 	Log AccessLog
-	// Issuer names the service in TOTP apps ("dancu").
+	// Issuer names the service in TOTP apps and passkey prompts ("dancu").
 	Issuer string
+
+	// WebAuthnRPID is the relying-party ID that passkeys are bound to: the
+	// host name of the public URL (an IP address is refused by WebAuthn).
+	// Empty turns passkeys off; Service.SetWebAuthn changes it later.
+	WebAuthnRPID string
+	// WebAuthnOrigins are the origins (scheme://host[:port]) of the pages
+	// that register and use passkeys.
+	WebAuthnOrigins []string
+	// PasskeyTTL is how long a passkey ceremony may take (5 min).
+	PasskeyTTL time.Duration
 }
 
 // Limit allows Max events Per window; Max 0 turns the limit off.
@@ -77,6 +87,7 @@ func (o Options) withDefaults() Options {
 	def(&o.OTPTTL, 5*time.Minute)
 	defInt(&o.OTPMaxTries, 5)
 	def(&o.SessionTTL, 8*time.Hour)
+	def(&o.PasskeyTTL, 5*time.Minute)
 	defLimit(&o.LoginPerIP, 30, time.Minute)
 	defLimit(&o.LoginPerAccount, 10, time.Minute)
 	defLimit(&o.SMSPerPhone, 3, 15*time.Minute)

@@ -77,7 +77,8 @@ func newEIDFixture(t *testing.T, db *store.DB) *eidFixture {
 	reg := &register.Service{Store: db, Log: f.log, Now: time.Now, Rand: rand.IntN}
 	api := httpapi.New(db, reg, f.log, "", logger, "test")
 	api.EID = eid.New(db, &sms.Outbox{Store: db, Now: e.clock.Now}, reg, eid.Options{Now: e.clock.Now, Log: f.log,
-		Argon2: eid.Argon2Params{Memory: 256, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
+		Argon2:       eid.Argon2Params{Memory: 256, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		WebAuthnRPID: passkeyRPID, WebAuthnOrigins: []string{passkeyOrigin}})
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	f.srv = srv

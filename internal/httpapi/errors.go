@@ -43,6 +43,22 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case apperr.Level2Required:
 		return http.StatusForbidden
+	case apperr.JobNotDone:
+		return http.StatusConflict
+	case apperr.PurposeRequired:
+		return http.StatusBadRequest
+	case apperr.PurposeNotAllowed, apperr.ConsentRequired:
+		return http.StatusForbidden
+	case apperr.PasskeyCeremonyNotFound:
+		return http.StatusNotFound
+	case apperr.PasskeyInvalid:
+		return http.StatusUnprocessableEntity
+	case apperr.CredentialInvalid, apperr.SubjectMismatch:
+		return http.StatusUnprocessableEntity
+	case apperr.ProviderNotRegistered, apperr.DocumentTypeNotAllowed:
+		return http.StatusForbidden
+	case apperr.DocumentRevoked:
+		return http.StatusConflict
 	case apperr.Unavailable:
 		return http.StatusServiceUnavailable
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
+	"github.com/dancu-vn/dancu/internal/anomaly"
 )
 
 // metrics are the server's Prometheus instruments.
@@ -41,4 +42,32 @@ func newMetrics(reg *prometheus.Registry, log *accesslog.Log) *metrics {
 func (m *metrics) observe(route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// alertMetrics exports the anomaly detector's figures: alerts opened by
+// this process (a counter) and alerts open in the database (a gauge), by
+// rule. It reads Server.Alerts at scrape time, since that is set after New.
+type alertMetrics struct{ s *Server }
+
+var (
+	alertsTotalDesc = prometheus.NewDesc("dancu_alerts_total", "Anomaly alerts opened by this process, by rule.", []string{"rule"}, nil)
+	alertsOpenDesc  = prometheus.NewDesc("dancu_alerts_open", "Anomaly alerts open (not acknowledged), by rule.", []string{"rule"}, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (m alertMetrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- alertsTotalDesc
+	ch <- alertsOpenDesc
+}
+
+// Collect implements prometheus.Collector.
+func (m alertMetrics) Collect(ch chan<- prometheus.Metric) {
+	if m.s.Alerts == nil {
+		return
+	}
+	st := m.s.Alerts.Stats()
+	for _, rule := range anomaly.Rules() {
+		ch <- prometheus.MustNewConstMetric(alertsTotalDesc, prometheus.CounterValue, float64(st.Raised[rule]), rule)
+		ch <- prometheus.MustNewConstMetric(alertsOpenDesc, prometheus.GaugeValue, float64(st.Open[rule]), rule)
+	}
 }

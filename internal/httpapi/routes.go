@@ -26,7 +26,7 @@ func (s *Server) routes() *http.ServeMux {
 	// Register: persons, events, households.
 	mux.Handle("POST /api/v1/births", s.authed(s.idempotent(s.handleBirthCreate)))
 	mux.Handle("GET /api/v1/persons", s.authed(s.handlePersonSearch))
-	mux.Handle("GET /api/v1/persons/{id}", s.authed(s.handlePersonGet))
+	mux.Handle("GET /api/v1/persons/{id}", s.personGet()) // officers, or partners under a policy
 	mux.Handle("GET /api/v1/persons/{id}/history", s.authed(s.handlePersonHistory))
 	mux.Handle("POST /api/v1/persons/{id}/events", s.authed(s.idempotent(s.handleEventCreate)))
 	mux.Handle("GET /api/v1/households/{id}", s.authed(s.handleHouseholdGet))
@@ -38,9 +38,16 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/v1/accesslog/proofs/consistency", s.handleConsistencyProof)
 	mux.Handle("GET /api/v1/accesslog/entries", s.authed(s.handleLogEntries))
 
-	s.eidRoutes(mux)     // e-ID accounts, level 2 and organisations: see eid.go
-	s.officerRoutes(mux) // officers' own logins: see officer.go
-	s.oidcRoutes(mux)    // the OpenID Connect provider and its clients: see oidc.go
+	s.eidRoutes(mux)          // e-ID accounts, level 2 and organisations: see eid.go
+	s.passkeyRoutes(mux)      // citizens' passkeys (WebAuthn): see passkey.go
+	s.officerRoutes(mux)      // officers' own logins: see officer.go
+	s.verifyRoutes(mux)       // eKYC for partners, single and bulk: see verify.go
+	s.sharingRoutes(mux)      // policies, consents, partners' reads: see sharing.go
+	s.subscriptionRoutes(mux) // change notifications: see subscriptions.go
+	s.oidcRoutes(mux)         // the OpenID Connect provider and its clients: see oidc.go
+	s.documentRoutes(mux)     // integrated documents (SD-JWT VCs): see documents.go
+	// A citizen's own access log, anomaly alerts: see alert.go.
+	s.oversightRoutes(mux)
 	// Anything else under the API is a JSON 404, not the mux's text.
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, notFoundRoute)

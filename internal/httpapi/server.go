@@ -12,11 +12,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
+	"github.com/dancu-vn/dancu/internal/anomaly"
+	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
+	"github.com/dancu-vn/dancu/internal/ekyc"
 	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/sharing"
 	"github.com/dancu-vn/dancu/internal/store"
+	"github.com/dancu-vn/dancu/internal/webhook"
 )
 
 // Server holds what the handlers need.
@@ -36,6 +41,20 @@ type Server struct {
 	OIDC *oidc.Provider
 	// Officers logs officers in with password and TOTP; mounted when set.
 	Officers *officer.Service
+	// Alerts is the access log's anomaly detector; its routes exist only
+	// when it is set.
+	Alerts *anomaly.Detector
+	// EKYC verifies partners' requests; Jobs runs their bulk files.
+	EKYC *ekyc.Service
+	Jobs *ekyc.Jobs
+	// Sharing applies data-sharing policies and consents.
+	Sharing *sharing.Service
+	// Webhooks runs subscriptions to changes.
+	Webhooks *webhook.Service
+
+	// Documents holds citizens' integrated documents (SD-JWT VCs); its
+	// routes exist only when it is set.
+	Documents *documents.Service
 
 	metrics  *metrics
 	registry *prometheus.Registry
@@ -46,6 +65,7 @@ func New(db *store.DB, reg *register.Service, log *accesslog.Log, logVerifierKey
 	s := &Server{DB: db, Register: reg, Log: log, LogVerifierKey: logVerifierKey, Logger: logger, Now: time.Now, Version: version}
 	s.registry = prometheus.NewRegistry()
 	s.metrics = newMetrics(s.registry, log)
+	s.registry.MustRegister(alertMetrics{s})
 	return s
 }
 

@@ -19,22 +19,26 @@ import (
 
 // Client is a relying party registered by an operator.
 type Client struct {
-	ID                     string    `json:"client_id"`
-	Name                   string    `json:"name"`
-	SecretHash             []byte    `json:"-"` // SHA-256 of the secret (client_secret_basic)
-	AuthMethod             string    `json:"token_endpoint_auth_method"`
-	RedirectURIs           []string  `json:"redirect_uris"`
-	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris,omitempty"`
-	BackchannelLogoutURI   string    `json:"backchannel_logout_uri,omitempty"`
-	GrantTypes             []string  `json:"grant_types"`
-	Scopes                 []string  `json:"scopes"`         // scopes it may ask for
-	JWKS                   string    `json:"jwks,omitempty"` // public keys for private_key_jwt
-	SubjectType            string    `json:"subject_type"`   // pairwise (default) or public
-	Profile                string    `json:"profile"`        // "" or "fapi2"
-	RequireDPoP            bool      `json:"dpop_bound_access_tokens"`
-	OrgID                  string    `json:"organisation_id,omitempty"`
-	Disabled               bool      `json:"disabled"`
-	CreatedAt              time.Time `json:"created_at"`
+	ID                     string   `json:"client_id"`
+	Name                   string   `json:"name"`
+	SecretHash             []byte   `json:"-"` // SHA-256 of the secret (client_secret_basic)
+	AuthMethod             string   `json:"token_endpoint_auth_method"`
+	RedirectURIs           []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
+	BackchannelLogoutURI   string   `json:"backchannel_logout_uri,omitempty"`
+	GrantTypes             []string `json:"grant_types"`
+	Scopes                 []string `json:"scopes"`         // scopes it may ask for
+	JWKS                   string   `json:"jwks,omitempty"` // public keys for private_key_jwt
+	SubjectType            string   `json:"subject_type"`   // pairwise (default) or public
+	Profile                string   `json:"profile"`        // "" or "fapi2"
+	RequireDPoP            bool     `json:"dpop_bound_access_tokens"`
+	OrgID                  string   `json:"organisation_id,omitempty"`
+	// Partner API limits: requests (or bulk rows) a second per node and a
+	// day in all; zero takes the defaults of package quota.
+	RatePerSecond float64   `json:"rate_per_second,omitempty"`
+	DailyQuota    int64     `json:"daily_quota,omitempty"`
+	Disabled      bool      `json:"disabled"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // Client authentication methods, grant types, subject types and

@@ -42,3 +42,42 @@ func (cc *clientCache) get(ctx context.Context, s Store, id string, now time.Tim
 	cc.mu.Unlock()
 	return c, nil
 }
+
+// tokenCacheTTL is how long a partner's access token is served from memory
+// by the partner APIs, which read it on every call: a revoked token may
+// work on a node for up to this long (introspection and userinfo always
+// read the database).
+const tokenCacheTTL = 3 * time.Second
+
+// tokenCache keeps recently checked access tokens by hash.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[string]tokenEntry
+}
+
+type tokenEntry struct {
+	t    *Token
+	read time.Time
+}
+
+// get returns the token from the cache or the store.
+func (tc *tokenCache) get(ctx context.Context, s Store, hash []byte, now time.Time) (*Token, error) {
+	key := string(hash)
+	tc.mu.Lock()
+	e, ok := tc.entries[key]
+	tc.mu.Unlock()
+	if ok && now.Sub(e.read) < tokenCacheTTL && now.Sub(e.read) >= 0 {
+		return e.t, nil
+	}
+	t, err := s.OIDCToken(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	tc.mu.Lock()
+	if tc.entries == nil || len(tc.entries) > 100000 {
+		tc.entries = map[string]tokenEntry{}
+	}
+	tc.entries[key] = tokenEntry{t: t, read: now}
+	tc.mu.Unlock()
+	return t, nil
+}

@@ -76,6 +76,20 @@ func newEnv(t testing.TB, db *store.DB) *env { return newEnvWith(t, db, false) }
 // parameters, as production does (the tests use cheap ones).
 func newEnvWith(t testing.TB, db *store.DB, owasp bool) *env {
 	t.Helper()
+	return newEnvConfig(t, db, envConfig{owasp: owasp})
+}
+
+// envConfig varies the test server.
+type envConfig struct {
+	owasp bool // argon2id at OWASP's parameters
+	// localhost makes the issuer http://localhost:PORT (still listening
+	// on 127.0.0.1) with passkeys on for it, as WebAuthn needs a host name.
+	localhost bool
+}
+
+// newEnvConfig is newEnv as cfg says.
+func newEnvConfig(t testing.TB, db *store.DB, cfg envConfig) *env {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := seed.Run(ctx, db, seed.Options{Province: "46", People: 300, Seed: 3, Today: "2026-01-01"}); err != nil {
 		t.Fatal(err)
@@ -94,16 +108,19 @@ func newEnvWith(t testing.TB, db *store.DB, owasp bool) *env {
 	loose := eid.Limit{Max: 10000, Per: time.Minute}
 	opts := eid.Options{Now: clk.Now, Log: alog, Argon2: eid.Argon2Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
 		LoginPerIP: loose, LoginPerAccount: loose, SMSPerPhone: loose, SMSPerIP: loose, StartPerIP: loose, StartPerIDNumber: loose}
-	if owasp {
+	if cfg.owasp {
 		opts.Argon2 = eid.DefaultArgon2
 	}
-	e := eid.New(db, outbox, reg, opts)
-
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	issuer := "http://" + ln.Addr().String()
+	if cfg.localhost {
+		issuer = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+		opts.WebAuthnRPID, opts.WebAuthnOrigins = "localhost", []string{issuer}
+	}
+	e := eid.New(db, outbox, reg, opts)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	prov := oidc.New(oidc.Config{Issuer: issuer, PairwiseKey: []byte("0123456789abcdef0123456789abcdef"), Now: clk.Now,
 		Logger: quiet}, db, e, reg, alog)

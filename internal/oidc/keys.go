@@ -155,3 +155,22 @@ func RotateKeys(ctx context.Context, s Store, now time.Time, publish, keep time.
 	}
 	return key, nil
 }
+
+// SignDetached signs body with the key in use as a JWS with a detached
+// payload (RFC 7515 Appendix F): "header..signature". Receivers of
+// dancu's webhooks verify it with the key set at /oauth/jwks.
+func (p *Provider) SignDetached(ctx context.Context, body []byte) (string, error) {
+	key, err := p.keys.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	signer, err := jose.NewSigner(key, nil)
+	if err != nil {
+		return "", err
+	}
+	jws, err := signer.Sign(body)
+	if err != nil {
+		return "", err
+	}
+	return jws.DetachedCompactSerialize()
+}

@@ -41,6 +41,30 @@ type page struct {
 	Methods                                  []string
 	ClientName, ACR                          string
 	Scopes                                   []string
+	// Passkeys offers the passkey login (set by render on the login page).
+	Passkeys bool
+
+	// formTo is the origin of the client's redirect URI: forms of the
+	// page may end there (CSP form-action also governs their redirects).
+	formTo string
+}
+
+// formPage returns the page of a step of an authorization request.
+func formPage(ar *AuthRequest) page {
+	return page{AR: ar.ID, CSRF: ar.CSRF, formTo: originOf(ar.Request.RedirectURI)}
+}
+
+// originOf returns a URI's origin as a CSP source: scheme://host[:port],
+// or scheme: for a URI without a host (an app's custom scheme).
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return ""
+	}
+	if u.Host == "" {
+		return u.Scheme + ":"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // render writes a page in the request's language.
@@ -64,6 +88,7 @@ func (p *Provider) render(w http.ResponseWriter, r *http.Request, status int, na
 	}
 	pg.SwitchURL = path + "?" + q.Encode()
 	pg.Title = t(pg.Lang, titleKey)
+	pg.Passkeys = name == "login" && p.passkeysOn(r)
 	if pg.Error != "" {
 		pg.Error = t(pg.Lang, pg.Error)
 	}
@@ -71,7 +96,14 @@ func (p *Provider) render(w http.ResponseWriter, r *http.Request, status int, na
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	formAction := "'self'"
+	if src := pg.formTo; src != "" && !strings.ContainsAny(src, " ;,'") {
+		formAction += " " + src
+	}
+	// script-src and connect-src: the passkey script, and its fetch of
+	// the challenge; nothing inline.
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "+
+		"form-action "+formAction+"; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	if err := pages.ExecuteTemplate(w, name, pg); err != nil {
@@ -132,8 +164,9 @@ func (p *Provider) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		p.redirect(w, r, p.errorRedirect(&ar.Request, "login_required", "no e-ID session"))
 		return
 	}
-	p.render(w, r, http.StatusOK, "login", "title.login", page{AR: ar.ID, CSRF: ar.CSRF, IDNumber: ar.Request.LoginHint},
-		ar.Request.UILocales.String())
+	pg := formPage(ar)
+	pg.IDNumber = ar.Request.LoginHint
+	p.render(w, r, http.StatusOK, "login", "title.login", pg, ar.Request.UILocales.String())
 }
 
 // sessionFits reports whether a session can serve a request without a new
@@ -161,21 +194,29 @@ func (p *Provider) currentSession(r *http.Request) (*eid.Session, *eid.Account) 
 // checkForm loads the request of a posted login form and checks its CSRF
 // token (the authorization request's own random value).
 func (p *Provider) checkForm(w http.ResponseWriter, r *http.Request) (*AuthRequest, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		p.renderError(w, r, http.StatusBadRequest, "err.request")
-		return nil, false
-	}
-	ar, ok := p.authRequestFor(r.Context(), r.PostForm.Get("ar"))
-	if !ok {
-		p.renderError(w, r, http.StatusBadRequest, "err.request")
-		return nil, false
-	}
-	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(ar.CSRF)) != 1 {
-		p.renderError(w, r, http.StatusForbidden, "err.csrf")
+	ar, status, key := p.postedRequest(w, r)
+	if ar == nil {
+		p.renderError(w, r, status, key)
 		return nil, false
 	}
 	return ar, true
+}
+
+// postedRequest parses a posted form and returns its authorization
+// request if its CSRF token matches, else the status and message key.
+func (p *Provider) postedRequest(w http.ResponseWriter, r *http.Request) (*AuthRequest, int, string) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		return nil, http.StatusBadRequest, "err.request"
+	}
+	ar, ok := p.authRequestFor(r.Context(), r.PostForm.Get("ar"))
+	if !ok {
+		return nil, http.StatusBadRequest, "err.request"
+	}
+	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(ar.CSRF)) != 1 {
+		return nil, http.StatusForbidden, "err.csrf"
+	}
+	return ar, 0, ""
 }
 
 // handleLoginSubmit checks the ID number and passcode.
@@ -188,8 +229,9 @@ func (p *Provider) handleLoginSubmit(w http.ResponseWriter, r *http.Request) {
 	res, err := p.accounts.BeginLogin(r.Context(), eid.LoginRequest{IDNumber: idNumber,
 		Passcode: r.PostForm.Get("passcode"), DeviceToken: cookieValue(r, deviceCookie)}, clientOf(r))
 	if err != nil {
-		p.render(w, r, loginStatus(err), "login", "title.login",
-			page{AR: ar.ID, CSRF: ar.CSRF, IDNumber: idNumber, Error: loginErrorKey(err)})
+		pg := formPage(ar)
+		pg.IDNumber, pg.Error = idNumber, loginErrorKey(err)
+		p.render(w, r, loginStatus(err), "login", "title.login", pg)
 		return
 	}
 	p.afterStep(w, r, ar, res)
@@ -213,8 +255,9 @@ func (p *Provider) handleCodeSubmit(w http.ResponseWriter, r *http.Request) {
 		if len(methods) == 0 {
 			methods = []string{eid.MethodSMS}
 		}
-		p.render(w, r, loginStatus(err), "code", "title.code",
-			page{AR: ar.ID, CSRF: ar.CSRF, ChallengeID: f.Get("challenge_id"), Methods: methods, Error: key})
+		pg := formPage(ar)
+		pg.ChallengeID, pg.Methods, pg.Error = f.Get("challenge_id"), methods, key
+		p.render(w, r, loginStatus(err), "code", "title.code", pg)
 		return
 	}
 	p.afterStep(w, r, ar, res)
@@ -228,8 +271,9 @@ func (p *Provider) afterStep(w http.ResponseWriter, r *http.Request, ar *AuthReq
 			p.renderError(w, r, http.StatusInternalServerError, "err.generic")
 			return
 		}
-		p.render(w, r, http.StatusOK, "code", "title.code", page{AR: ar.ID, CSRF: ar.CSRF, ChallengeID: ch.ID,
-			Methods: ch.Methods, SentTo: ch.SentTo})
+		pg := formPage(ar)
+		pg.ChallengeID, pg.Methods, pg.SentTo = ch.ID, ch.Methods, ch.SentTo
+		p.render(w, r, http.StatusOK, "code", "title.code", pg)
 		return
 	}
 	secure := strings.HasPrefix(p.cfg.Issuer, "https://")
@@ -303,8 +347,9 @@ func (p *Provider) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, http.StatusBadRequest, "err.request")
 		return
 	}
-	p.render(w, r, http.StatusOK, "consent", "title.consent", page{AR: ar.ID, CSRF: ar.CSRF, ClientName: c.Name,
-		Scopes: ar.Request.Scopes, ACR: ar.ACR}, ar.Request.UILocales.String())
+	pg := formPage(ar)
+	pg.ClientName, pg.Scopes, pg.ACR = c.Name, ar.Request.Scopes, ar.ACR
+	p.render(w, r, http.StatusOK, "consent", "title.consent", pg, ar.Request.UILocales.String())
 }
 
 // handleConsentSubmit records the citizen's decision.

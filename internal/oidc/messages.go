@@ -27,6 +27,8 @@ var messages = map[string]map[string]string{
 		"button.continue":      "Tiếp tục",
 		"button.allow":         "Đồng ý chia sẻ",
 		"button.deny":          "Từ chối",
+		"button.passkey":       "Đăng nhập bằng khóa truy cập",
+		"login.or":             "hoặc",
 		"label.remember":       "Ghi nhớ lựa chọn cho dịch vụ này",
 		"consent.intro":        "%s đề nghị được nhận các thông tin sau của bạn:",
 		"consent.level":        "Mức tài khoản yêu cầu: %s",
@@ -47,6 +49,7 @@ var messages = map[string]map[string]string{
 		"err.rate":             "Quá nhiều lần thử. Hãy đợi rồi thử lại.",
 		"err.code":             "Mã xác thực không đúng hoặc đã hết hạn.",
 		"err.generic":          "Đã có lỗi. Hãy thử lại.",
+		"err.passkey":          "Không đăng nhập được bằng khóa truy cập. Hãy thử lại hoặc đăng nhập bằng mã khóa.",
 	},
 	"en": {
 		"title.login":          "Log in with your electronic identification account",
@@ -65,6 +68,8 @@ var messages = map[string]map[string]string{
 		"button.continue":      "Continue",
 		"button.allow":         "Allow",
 		"button.deny":          "Deny",
+		"button.passkey":       "Log in with a passkey",
+		"login.or":             "or",
 		"label.remember":       "Remember my choice for this service",
 		"consent.intro":        "%s asks to receive the following information about you:",
 		"consent.level":        "Account level required: %s",
@@ -85,6 +90,7 @@ var messages = map[string]map[string]string{
 		"err.rate":             "Too many attempts. Please wait and try again.",
 		"err.code":             "The code is wrong or expired.",
 		"err.generic":          "Something went wrong. Please try again.",
+		"err.passkey":          "The passkey did not log you in. Try again, or log in with your passcode.",
 	},
 }
 

@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -54,6 +55,14 @@ const (
 	pathLoggedOut  = "/logged-out"
 )
 
+// Paths of the passkey login: its challenge, its answer, and the script
+// that runs it on the login page.
+const (
+	pathLoginPasskey      = "/login/passkey"
+	pathLoginPasskeyBegin = "/login/passkey/begin"
+	pathPasskeyScript     = "/oauth/static/passkey.js"
+)
+
 // Accounts is what the provider needs of e-ID accounts.
 type Accounts interface {
 	BeginLogin(ctx context.Context, req eid.LoginRequest, c eid.Client) (eid.LoginResult, error)
@@ -61,6 +70,10 @@ type Accounts interface {
 	Authenticate(ctx context.Context, sessionToken string) (*eid.Session, *eid.Account, error)
 	Account(ctx context.Context, accountID string) (*eid.Account, error)
 	RevokeSession(ctx context.Context, accountID, sessionID string) error
+	// PasskeyRPID is the WebAuthn relying-party ID, "" while passkeys are off.
+	PasskeyRPID() string
+	BeginPasskeyLogin(ctx context.Context, c eid.Client) (options json.RawMessage, ceremonyID string, err error)
+	FinishPasskeyLogin(ctx context.Context, ceremonyID string, response []byte, c eid.Client) (eid.LoginResult, error)
 }
 
 // People is what the provider reads of the register to release claims.
@@ -92,6 +105,7 @@ type Provider struct {
 	log      *accesslog.Log
 	keys     *keyring
 	clients  clientCache
+	tokens   tokenCache
 	now      func() time.Time
 	logger   *slog.Logger
 	handler  http.Handler
@@ -128,7 +142,8 @@ func (p *Provider) Handler() http.Handler { return p.handler }
 
 // Paths lists the path prefixes Handler serves, for mounting beside the API.
 func Paths() []string {
-	return []string{"/.well-known/openid-configuration", "/oauth/", pathLogin, pathLoginCode, pathConsent, pathLoggedOut}
+	return []string{"/.well-known/openid-configuration", "/oauth/", pathLogin, pathLoginCode, pathLoginPasskey,
+		pathLoginPasskeyBegin, pathConsent, pathLoggedOut}
 }
 
 // routes mounts zitadel's protocol handlers and this package's own.
@@ -150,6 +165,9 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("GET "+pathLogin, p.handleLoginPage)
 	mux.HandleFunc("POST "+pathLogin, p.handleLoginSubmit)
 	mux.HandleFunc("POST "+pathLoginCode, p.handleCodeSubmit)
+	mux.HandleFunc("POST "+pathLoginPasskeyBegin, p.handlePasskeyBegin)
+	mux.HandleFunc("POST "+pathLoginPasskey, p.handlePasskeySubmit)
+	mux.HandleFunc("GET "+pathPasskeyScript, p.handlePasskeyScript)
 	mux.HandleFunc("GET "+pathConsent, p.handleConsentPage)
 	mux.HandleFunc("POST "+pathConsent, p.handleConsentSubmit)
 	mux.HandleFunc("GET "+pathLoggedOut, p.handleLoggedOut)

@@ -145,7 +145,10 @@ func (s *server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 	if err := s.p.store.CreateOIDCAuthRequest(ctx, ar); err != nil {
 		return nil, serverError(err)
 	}
-	return op.NewRedirect(s.p.cfg.Issuer + pathLogin + "?ar=" + url.QueryEscape(ar.ID)), nil
+	// A path, not the issuer's URL: the login pages stay on the host the
+	// browser came to, which passkeys need when that host (localhost) is
+	// not the issuer's (127.0.0.1, an address WebAuthn refuses).
+	return op.NewRedirect(pathLogin + "?ar=" + url.QueryEscape(ar.ID)), nil
 }
 
 // grantableScopes keeps the requested scopes the client may have, in the
@@ -153,6 +156,9 @@ func (s *server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 func grantableScopes(c *Client, requested []string) []string {
 	var out []string
 	for _, s := range KnownScopes {
+		if slices.Contains(PartnerScopes, s) {
+			continue // an organisation's own scopes, never a citizen's login
+		}
 		if slices.Contains(requested, s) && (s == ScopeOpenID || slices.Contains(c.Scopes, s)) {
 			out = append(out, s)
 		}

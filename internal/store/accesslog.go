@@ -312,6 +312,9 @@ func (db *DB) AccessLogEntries(ctx context.Context, f accesslog.Filter) ([]acces
 	if f.Actor != "" {
 		add("actor = $%d", f.Actor)
 	}
+	if f.ExceptActor != "" {
+		add("actor <> $%d", f.ExceptActor)
+	}
 	if f.AfterSeq != nil {
 		add("seq > $%d", *f.AfterSeq)
 	}

@@ -122,7 +122,7 @@ func (db *DB) ClearEIDFailures(ctx context.Context, accountID string, now time.T
 }
 
 // ResetEIDPasscode consumes the challenge, sets the passcode, clears any
-// lock and revokes every session and device, in one transaction.
+// lock and revokes every session, device and passkey, in one transaction.
 func (db *DB) ResetEIDPasscode(ctx context.Context, accountID, hash, challengeID string, maxTries int, now time.Time) error {
 	return db.inTx(ctx, func(tx *Tx) error {
 		if err := consumeEIDChallenge(ctx, tx, challengeID, maxTries, now); err != nil {
@@ -136,6 +136,7 @@ func (db *DB) ResetEIDPasscode(ctx context.Context, accountID, hash, challengeID
 		for _, q := range []string{
 			`UPDATE eid_sessions SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`,
 			`UPDATE eid_devices SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`,
+			`UPDATE eid_passkeys SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, accountID, micros(now)); err != nil {
 				return mapErr(err, "revoke e-ID sessions and devices")
@@ -473,8 +474,8 @@ func (db *DB) EIDRateHit(ctx context.Context, key string, now time.Time, window 
 	return wait, err
 }
 
-// PruneEID deletes challenges expired for an hour, rate-limit events older
-// than a day and sessions expired for 30 days.
+// PruneEID deletes challenges and passkey ceremonies expired for an hour,
+// rate-limit events older than a day and sessions expired for 30 days.
 func (db *DB) PruneEID(ctx context.Context, now time.Time) error {
 	return db.inTx(ctx, func(tx *Tx) error {
 		for _, q := range []struct {
@@ -482,6 +483,7 @@ func (db *DB) PruneEID(ctx context.Context, now time.Time) error {
 			before time.Time
 		}{
 			{`DELETE FROM eid_challenges WHERE expires_at < $1`, now.Add(-time.Hour)},
+			{`DELETE FROM eid_passkey_ceremonies WHERE expires_at < $1`, now.Add(-time.Hour)},
 			{`DELETE FROM eid_rate_hits WHERE at < $1`, now.Add(-24 * time.Hour)},
 			{`DELETE FROM eid_sessions WHERE expires_at < $1`, now.Add(-30 * 24 * time.Hour)},
 		} {

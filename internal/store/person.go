@@ -79,6 +79,13 @@ func (db *DB) CommitChange(ctx context.Context, c *register.Change) error {
 			if err := writeRecord(ctx, tx, r); err != nil {
 				return err
 			}
+			// The transactional outbox: the notice of a change commits
+			// with the change, so that no crash loses one.
+			if t := outboxType(r.Event.Kind); t != "" {
+				if err := addOutboxEvent(ctx, tx, t, r.Person.IDNumber); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -1,0 +1,37 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCLI_AlertThresholds(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "alerts.json")
+	os.WriteFile(good, []byte(`{"mass_reads": "500/30m", "quota_abuse": "off"}`), 0o600)
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"mass_reads": "many"}`), 0o600)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"flags and a file", []string{"--alerts-file", good, "--alert-off-purpose", "5/15m", "--alert-mass-reads", "off"}, 0, ""},
+		{"a bad threshold", []string{"--alert-mass-reads", "lots"}, 1, "--alert-mass-reads"},
+		{"a window too short", []string{"--alert-quota-abuse", "10/10ms"}, 1, "at least 1s"},
+		{"a bad file", []string{"--alerts-file", bad}, 1, "bad.json"},
+		{"a missing file", []string{"--alerts-file", filepath.Join(dir, "none.json")}, 1, "none.json"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--data", filepath.Join(t.TempDir(), "data")}, tc.args...)
+			out, code := run(t, append(args, "migrate")...)
+			if code != tc.code || !strings.Contains(out, tc.says) {
+				t.Errorf("dancu %s migrate: exit %d, %s; want exit %d saying %q", strings.Join(tc.args, " "), code, out, tc.code, tc.says)
+			}
+		})
+	}
+}

@@ -1,0 +1,119 @@
+package ekyc
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/dancu-vn/dancu/internal/accesslog"
+	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/quota"
+	"github.com/dancu-vn/dancu/internal/register"
+)
+
+// Facts is what verification compares with: a few columns of the
+// register and the e-ID account's phone.
+type Facts struct {
+	Person register.Person // IDNumber, FullName, Gender, BirthDate, Status only
+	Phone  string
+}
+
+// Store reads facts for many ID numbers at once.
+type Store interface {
+	VerifyFacts(ctx context.Context, ids []string) (map[string]*Facts, error)
+}
+
+// Service verifies requests for partners.
+type Service struct {
+	Store Store
+	Log   *accesslog.Log
+	Quota *quota.Limiter
+}
+
+// DefaultPurpose is recorded when a partner declares none.
+const DefaultPurpose = "identity_verification"
+
+// Verify answers requests of one partner: quota first (all or nothing),
+// then one read of the facts, one batch of access-log entries (fail
+// closed: no answer without its entries), then the answers.
+func (s *Service) Verify(ctx context.Context, a auth.Actor, lim quota.Limits, reqs []Request) ([]Result, error) {
+	if a.Purpose == "" {
+		a.Purpose = DefaultPurpose
+	}
+	if s.Quota != nil {
+		if ex := s.Quota.Take(a.ID, len(reqs), lim); ex != nil {
+			return nil, s.refuse(ctx, a, reqs, ex)
+		}
+	}
+	return s.VerifyBatch(ctx, a, reqs)
+}
+
+// VerifyBatch is Verify without the quota, for the rows of a bulk job
+// whose quota was taken when it was submitted.
+func (s *Service) VerifyBatch(ctx context.Context, a auth.Actor, reqs []Request) ([]Result, error) {
+	if a.Purpose == "" {
+		a.Purpose = DefaultPurpose
+	}
+	ids := make([]string, 0, len(reqs))
+	for _, r := range reqs {
+		if _, msg := r.Check(); msg == "" {
+			ids = append(ids, r.IDNumber)
+		}
+	}
+	facts, err := s.Store.VerifyFacts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(reqs))
+	entries := make([]accesslog.Entry, 0, len(reqs))
+	for i, r := range reqs {
+		var p *register.Person
+		var phone string
+		if f := facts[r.IDNumber]; f != nil {
+			p, phone = &f.Person, f.Phone
+		}
+		out[i] = Compare(r, p, phone)
+		if out[i].Overall == OverallInvalid {
+			continue // nothing of a person was read
+		}
+		entries = append(entries, s.entry(a, r, out[i].Overall))
+	}
+	if s.Log != nil && len(entries) > 0 {
+		if err := s.Log.Record(ctx, entries...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) entry(a auth.Actor, r Request, outcome string) accesslog.Entry {
+	return accesslog.Entry{Actor: a.ID, ActorRole: a.Role, Org: a.Org, Purpose: a.Purpose, LegalBasis: a.Legal,
+		Subject: r.IDNumber, Action: "ekyc.verify", Fields: strings.Join(r.Fields(), ","), Outcome: outcome,
+		RequestID: a.RequestID}
+}
+
+// refuse records refused requests (the anomaly detector watches for quota
+// abuse) and returns the rate-limited error with its wait.
+func (s *Service) refuse(ctx context.Context, a auth.Actor, reqs []Request, ex *quota.Exceeded) error {
+	outcome, msg := "refused_quota_rate", "rate limit exceeded"
+	if ex.Daily {
+		outcome, msg = "refused_quota_daily", "daily quota exhausted"
+	}
+	if s.Log != nil && len(reqs) <= 1 { // a refused bulk job is one entry, not a million
+		var es []accesslog.Entry
+		for _, r := range reqs {
+			es = append(es, s.entry(a, r, outcome))
+		}
+		if len(reqs) == 0 {
+			es = append(es, accesslog.Entry{Actor: a.ID, ActorRole: a.Role, Org: a.Org, Purpose: a.Purpose,
+				Action: "ekyc.verify", Outcome: outcome, RequestID: a.RequestID})
+		}
+		if err := s.Log.Record(ctx, es...); err != nil {
+			return err
+		}
+	}
+	e := apperr.E(apperr.RateLimited, "%s: retry after %s", msg, ex.Wait.Round(time.Second))
+	e.RetryAfter = ex.Wait
+	return e
+}

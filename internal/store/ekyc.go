@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/dancu-vn/dancu/internal/ekyc"
+	"github.com/dancu-vn/dancu/internal/idnum"
+	"github.com/dancu-vn/dancu/internal/register"
+)
+
+var _ ekyc.Store = (*DB)(nil)
+
+// VerifyFacts implements ekyc.Store: columns of the register (no record
+// decoding) and the e-ID account's phone, for many ID numbers in one
+// query per batch.
+func (db *DB) VerifyFacts(ctx context.Context, ids []string) (map[string]*ekyc.Facts, error) {
+	out := make(map[string]*ekyc.Facts, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := db.lookupIn(ctx, `SELECT p.id_number, p.full_name, p.gender, p.birth_date, p.status, COALESCE(a.phone, '')
+		FROM persons p LEFT JOIN eid_accounts a ON a.id_number = p.id_number WHERE p.id_number`, nil, ids,
+		func(rows *sql.Rows) error {
+			var f ekyc.Facts
+			var gender, birth, status string
+			if err := rows.Scan(&f.Person.IDNumber, &f.Person.FullName, &gender, &birth, &status, &f.Phone); err != nil {
+				return err
+			}
+			f.Person.Gender, f.Person.BirthDate, f.Person.Status = idnum.Gender(gender), register.Date(birth), register.Status(status)
+			out[f.Person.IDNumber] = &f
+			return nil
+		})
+	return out, mapErr(err, "verify facts")
+}
+
+// AddUsage implements quota.UsageStore.
+func (db *DB) AddUsage(ctx context.Context, key, day string, delta int64) (int64, error) {
+	var total int64
+	err := db.inTx(ctx, func(tx *Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO partner_usage (key, day, count) VALUES ($1, $2, $3)
+			ON CONFLICT (key, day) DO UPDATE SET count = partner_usage.count + excluded.count
+			RETURNING count`, key, day, delta).Scan(&total)
+	})
+	return total, mapErr(err, "partner usage")
+}
