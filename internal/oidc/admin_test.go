@@ -31,7 +31,7 @@ func (e *env) api(method, path, token string, body any) (int, map[string]any) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := e.srv.Client().Do(req)
+	resp, err := e.srv.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func benchPost(b *testing.B, client *http.Client, target string, form url.Values
 func BenchmarkClientCredentials(b *testing.B) {
 	benchEach(b, false, func(b *testing.B, e *env) {
 		r := e.newRP(&oidc.Client{GrantTypes: []string{oidc.GrantClientCredentials}, RedirectURIs: []string{}, Scopes: []string{}})
-		client := e.srv.Client()
+		client := e.srv
 		client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 		form := url.Values{"grant_type": {"client_credentials"}}
 		b.SetParallelism(16)
@@ -68,7 +68,7 @@ func BenchmarkIntrospect(b *testing.B) {
 		if st != 200 {
 			b.Fatalf("token: %d", st)
 		}
-		client := e.srv.Client()
+		client := e.srv
 		client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 		form := url.Values{"token": {tok["access_token"].(string)}}
 		b.SetParallelism(16)

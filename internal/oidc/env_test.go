@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -22,16 +19,14 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/eid"
-	"github.com/dancu-vn/dancu/internal/httpapi"
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/register"
-	"github.com/dancu-vn/dancu/internal/seed"
 	"github.com/dancu-vn/dancu/internal/sms"
 	"github.com/dancu-vn/dancu/internal/store"
 	"github.com/dancu-vn/dancu/internal/store/storetest"
+	"github.com/dancu-vn/dancu/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -53,12 +48,12 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is a running dancu with the provider, on a real database, and a
+// env is a running dancu (package testenv) with a settable clock, and a
 // relying party's view of it.
 type env struct {
 	t        testing.TB
 	db       *store.DB
-	srv      *httptest.Server
+	srv      *http.Client // the test server's client
 	issuer   string
 	provider *oidc.Provider
 	eid      *eid.Service
@@ -90,60 +85,16 @@ type envConfig struct {
 // newEnvConfig is newEnv as cfg says.
 func newEnvConfig(t testing.TB, db *store.DB, cfg envConfig) *env {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := seed.Run(ctx, db, seed.Options{Province: "46", People: 300, Seed: 3, Today: "2026-01-01"}); err != nil {
-		t.Fatal(err)
-	}
-	signer, _, err := accesslog.LoadOrCreateSigner(ctx, db, "accesslog-signer")
-	if err != nil {
-		t.Fatal(err)
-	}
-	alog := accesslog.New(db, signer, accesslog.Options{})
-	t.Cleanup(func() { alog.Close() })
 	clk := &clock{at: time.Now().UTC()}
-	reg := &register.Service{Store: db, Log: alog, Now: clk.Now, Rand: rand.IntN}
-	outbox := &sms.Outbox{Store: db, Now: clk.Now}
-	// Cheap hashing and loose rate limits: these tests drive many logins
-	// from one address; package eid tests the limits themselves.
-	loose := eid.Limit{Max: 10000, Per: time.Minute}
-	opts := eid.Options{Now: clk.Now, Log: alog, Argon2: eid.Argon2Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-		LoginPerIP: loose, LoginPerAccount: loose, SMSPerPhone: loose, SMSPerIP: loose, StartPerIP: loose, StartPerIDNumber: loose}
-	if cfg.owasp {
-		opts.Argon2 = eid.DefaultArgon2
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuer := "http://" + ln.Addr().String()
-	if cfg.localhost {
-		issuer = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
-		opts.WebAuthnRPID, opts.WebAuthnOrigins = "localhost", []string{issuer}
-	}
-	e := eid.New(db, outbox, reg, opts)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	prov := oidc.New(oidc.Config{Issuer: issuer, PairwiseKey: []byte("0123456789abcdef0123456789abcdef"), Now: clk.Now,
-		Logger: quiet}, db, e, reg, alog)
-	api := httpapi.New(db, reg, alog, "", quiet, "test")
-	api.EID, api.OIDC, api.Now = e, prov, clk.Now
-	srv := httptest.NewUnstartedServer(api.Handler())
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-
-	res, err := db.SearchPersons(ctx, register.Filter{Province: "46", Limit: 300})
-	if err != nil {
-		t.Fatal(err)
-	}
+	te := testenv.NewWith(t, db, testenv.Options{People: 300, Seed: 3, Now: clk.Now, OWASP: cfg.owasp, Localhost: cfg.localhost})
 	var adults []*register.Person
-	for _, p := range res {
+	for _, p := range te.People {
 		if p.Status == register.Living && p.BirthDate.Year() > 1940 && p.BirthDate.Year() < 2000 && len(p.BirthDate) == 10 {
 			adults = append(adults, p)
 		}
 	}
-	return &env{t: t, db: db, srv: srv, issuer: issuer, provider: prov, eid: e, outbox: outbox, reg: reg, clock: clk,
-		people: adults, ctx: ctx}
+	return &env{t: t, db: db, srv: te.Client, issuer: te.URL, provider: te.OIDC, eid: te.EID, outbox: te.Outbox,
+		reg: te.Register, clock: clk, people: adults, ctx: te.Ctx}
 }
 
 // citizen is a test citizen with an e-ID account.
@@ -223,8 +174,8 @@ func (e *env) newRP(c *oidc.Client) *rp {
 	if err != nil {
 		e.t.Fatalf("register client: %v", err)
 	}
-	ctx := gooidc.ClientContext(e.ctx, e.srv.Client())
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, e.srv.Client())
+	ctx := gooidc.ClientContext(e.ctx, e.srv)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, e.srv)
 	prov, err := gooidc.NewProvider(ctx, e.issuer)
 	if err != nil {
 		e.t.Fatalf("discovery: %v", err)
@@ -242,7 +193,7 @@ type browser struct {
 
 func (e *env) newBrowser() *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{e: e, client: &http.Client{Jar: jar, Transport: e.srv.Client().Transport,
+	return &browser{e: e, client: &http.Client{Jar: jar, Transport: e.srv.Transport,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if req.URL.Host != strings.TrimPrefix(e.issuer, "http://") {
 				return http.ErrUseLastResponse
@@ -348,7 +299,7 @@ func (e *env) postForm(path string, form url.Values, basic [2]string, headers ..
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := e.srv.Client().Do(req)
+	resp, err := e.srv.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

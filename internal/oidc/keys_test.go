@@ -26,7 +26,7 @@ func kidOf(t *testing.T, raw string) string {
 
 func (e *env) jwks() []string {
 	e.t.Helper()
-	resp, err := e.srv.Client().Get(e.issuer + "/oauth/jwks")
+	resp, err := e.srv.Get(e.issuer + "/oauth/jwks")
 	if err != nil {
 		e.t.Fatal(err)
 	}

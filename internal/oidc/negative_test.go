@@ -348,7 +348,7 @@ func TestOIDC_FAPI2(t *testing.T) {
 			if proof != "" {
 				req.Header.Set("DPoP", proof)
 			}
-			resp, err := e.srv.Client().Do(req)
+			resp, err := e.srv.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,7 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -51,11 +52,36 @@ type Env struct {
 	Ctx      context.Context
 }
 
+// Options vary the environment.
+type Options struct {
+	People int              // persons of Huế to seed
+	Seed   uint64           // seed of the synthetic population (default 5)
+	Now    func() time.Time // the clock of every service (default time.Now)
+	// OWASP hashes passcodes at OWASP's argon2id parameters, as production
+	// does; tests otherwise use cheap ones.
+	OWASP bool
+	// Localhost makes the base URL http://localhost:PORT (still listening
+	// on 127.0.0.1) with passkeys on for it: WebAuthn needs a host name.
+	Localhost bool
+}
+
 // New seeds people persons of Huế into db and starts the server.
 func New(t testing.TB, db *store.DB, people int) *Env {
+	return NewWith(t, db, Options{People: people})
+}
+
+// NewWith is New as o says.
+func NewWith(t testing.TB, db *store.DB, o Options) *Env {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := seed.Run(ctx, db, seed.Options{Province: "46", People: people, Seed: 5, Today: "2026-01-01"}); err != nil {
+	if o.Seed == 0 {
+		o.Seed = 5
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	people := o.People
+	if _, err := seed.Run(ctx, db, seed.Options{Province: "46", People: people, Seed: o.Seed, Today: "2026-01-01"}); err != nil {
 		t.Fatal(err)
 	}
 	signer, _, err := accesslog.LoadOrCreateSigner(ctx, db, "accesslog-signer")
@@ -64,22 +90,33 @@ func New(t testing.TB, db *store.DB, people int) *Env {
 	}
 	alog := accesslog.New(db, signer, accesslog.Options{})
 	t.Cleanup(func() { alog.Close() })
-	reg := &register.Service{Store: db, Log: alog, Now: time.Now, Rand: rand.IntN}
-	outbox := &sms.Outbox{Store: db}
+	reg := &register.Service{Store: db, Log: alog, Now: o.Now, Rand: rand.IntN}
+	outbox := &sms.Outbox{Store: db, Now: o.Now}
+	// Loose rate limits: tests drive many logins from one address; package
+	// eid tests the limits themselves.
 	loose := eid.Limit{Max: 100000, Per: time.Minute}
-	ids := eid.New(db, outbox, reg, eid.Options{Log: alog, Argon2: eid.Argon2Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-		LoginPerIP: loose, LoginPerAccount: loose, SMSPerPhone: loose, SMSPerIP: loose, StartPerIP: loose, StartPerIDNumber: loose})
+	eopts := eid.Options{Now: o.Now, Log: alog, Argon2: eid.Argon2Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		LoginPerIP: loose, LoginPerAccount: loose, SMSPerPhone: loose, SMSPerIP: loose, StartPerIP: loose, StartPerIDNumber: loose}
+	if o.OWASP {
+		eopts.Argon2 = eid.DefaultArgon2
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
+	if o.Localhost {
+		base = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+		eopts.WebAuthnRPID, eopts.WebAuthnOrigins = "localhost", []string{base}
+	}
+	ids := eid.New(db, outbox, reg, eopts)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	prov := oidc.New(oidc.Config{Issuer: base, PairwiseKey: make([]byte, 32), Logger: quiet}, db, ids, reg, alog)
+	prov := oidc.New(oidc.Config{Issuer: base, PairwiseKey: []byte("0123456789abcdef0123456789abcdef"), Logger: quiet, Now: o.Now},
+		db, ids, reg, alog)
 	svc := &ekyc.Service{Store: db, Log: alog, Quota: quota.New(db, nil)}
 	jobs := &ekyc.Jobs{Service: svc, Store: db, Node: "test", Chunk: 100}
 	api := httpapi.New(db, reg, alog, "", quiet, "test")
-	api.EID, api.OIDC, api.EKYC, api.Jobs = ids, prov, svc, jobs
+	api.EID, api.OIDC, api.EKYC, api.Jobs, api.Now = ids, prov, svc, jobs, o.Now
 	api.Sharing = &sharing.Service{Store: db, People: db, Log: alog}
 	api.Webhooks = &webhook.Service{Store: db, Policies: api.Sharing, Sign: prov.SignDetached,
 		HTTP: &http.Client{Timeout: 5 * time.Second}, AllowHTTP: true}
