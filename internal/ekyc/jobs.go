@@ -267,7 +267,7 @@ func (j *Jobs) Submit(ctx context.Context, a auth.Actor, owner, clientID string,
 		return nil, err
 	}
 	if j.Service.Quota != nil {
-		if ex := j.Service.Quota.Take(a.ID, len(lines), quota.Limits{PerSecond: float64(MaxLines), Burst: MaxLines, PerDay: lim.PerDay}); ex != nil {
+		if ex := j.Service.Quota.Take(QuotaKey(a), len(lines), quota.Limits{PerSecond: float64(MaxLines), Burst: MaxLines, PerDay: lim.PerDay}); ex != nil {
 			return nil, j.Service.refuse(ctx, a, nil, ex)
 		}
 	}

@@ -31,6 +31,15 @@ type Service struct {
 	Quota *quota.Limiter
 }
 
+// QuotaKey is what quotas count by: the organisation, so that its clients
+// share one allowance, or the client when it belongs to none.
+func QuotaKey(a auth.Actor) string {
+	if a.Org != "" {
+		return "org:" + a.Org
+	}
+	return a.ID
+}
+
 // DefaultPurpose is recorded when a partner declares none.
 const DefaultPurpose = "identity_verification"
 
@@ -42,7 +51,7 @@ func (s *Service) Verify(ctx context.Context, a auth.Actor, lim quota.Limits, re
 		a.Purpose = DefaultPurpose
 	}
 	if s.Quota != nil {
-		if ex := s.Quota.Take(a.ID, len(reqs), lim); ex != nil {
+		if ex := s.Quota.Take(QuotaKey(a), len(reqs), lim); ex != nil {
 			return nil, s.refuse(ctx, a, reqs, ex)
 		}
 	}
