@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -35,7 +36,8 @@ func main() {
 	demoPath := flag.String("demo", "dancu-data/demo.json", "demo.json written by `dancu demo` (base URL and tokens)")
 	base := flag.String("url", "", "base URL (overrides the demo file)")
 	token := flag.String("token", "", "bearer token (overrides the demo file's province officer)")
-	scenario := flag.String("scenario", "get", "get (GET /persons/{id}) or search (GET /persons?name=…)")
+	scenario := flag.String("scenario", "get", "get (GET /persons/{id}), search (GET /persons?name=…) or verify (POST /verify, partner token)")
+	partnerToken := flag.String("partner-token", "", "verify: a partner access token with scope ekyc (default: from the demo file's partner)")
 	conc := flag.Int("c", 64, "concurrent clients")
 	duration := flag.Duration("duration", 20*time.Second, "how long to run")
 	ids := flag.Int("ids", 5000, "distinct persons to sample for the get scenario")
@@ -74,7 +76,10 @@ func main() {
 		b, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, b, err
 	}
-	sample, names := collect(get, *ids)
+	sample, names, fullNames := collect(get, *ids)
+	if *scenario == "verify" && *partnerToken == "" {
+		*partnerToken = demoPartnerToken(client, *base, *demoPath)
+	}
 	if len(sample) == 0 {
 		log.Fatal("found no persons to request: is the database seeded?")
 	}
@@ -97,7 +102,15 @@ func main() {
 					path = "/api/v1/persons?limit=20&name=" + url.QueryEscape(names[r.IntN(len(names))])
 				}
 				t0 := time.Now()
-				status, _, err := get(path)
+				var status int
+				var err error
+				if *scenario == "verify" {
+					i := r.IntN(len(sample))
+					body, _ := json.Marshal(map[string]string{"id_number": sample[i], "full_name": fullNames[i]})
+					status, err = post(client, *base+"/api/v1/verify", *partnerToken, body)
+				} else {
+					status, _, err = get(path)
+				}
 				if err != nil || status != 200 {
 					failed.Add(1)
 					continue
@@ -125,8 +138,53 @@ func main() {
 		pct(0.50).Round(10*time.Microsecond), pct(0.95).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
 }
 
-// collect samples ID numbers and name prefixes through the search API.
-func collect(get func(string) (int, []byte, error), want int) (ids, names []string) {
+// post sends a JSON body with a bearer token and drains the answer.
+func post(client *http.Client, target, token string, body []byte) (int, error) {
+	req, _ := http.NewRequest("POST", target, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Purpose", "load_test")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// demoPartnerToken gets a client-credentials token for the demo partner.
+func demoPartnerToken(client *http.Client, base, demoPath string) string {
+	var df struct {
+		Partner struct {
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+		} `json:"partner"`
+	}
+	raw, err := os.ReadFile(demoPath)
+	if err != nil || json.Unmarshal(raw, &df) != nil || df.Partner.ClientID == "" {
+		log.Fatalf("verify needs -partner-token, or a demo file with a partner: %v", err)
+	}
+	req, _ := http.NewRequest("POST", base+"/oauth/token", strings.NewReader("grant_type=client_credentials&scope=ekyc"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(df.Partner.ClientID, df.Partner.ClientSecret)
+	resp, err := client.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		log.Fatalf("partner token: %d %v", resp.StatusCode, err)
+	}
+	return tok.AccessToken
+}
+
+// collect samples ID numbers, their names and name prefixes through the
+// search API.
+func collect(get func(string) (int, []byte, error), want int) (ids, names, fullNames []string) {
 	seenName := map[string]bool{}
 	for _, prefix := range []string{"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong"} {
 		cursor := ""
@@ -144,7 +202,7 @@ func collect(get func(string) (int, []byte, error), want int) (ids, names []stri
 			}
 			json.Unmarshal(body, &page)
 			for _, p := range page.Persons {
-				ids = append(ids, p.IDNumber)
+				ids, fullNames = append(ids, p.IDNumber), append(fullNames, p.FullName)
 				words := strings.Fields(p.FullName)
 				if len(words) >= 2 {
 					n := strings.Join(words[:2], " ")
@@ -160,7 +218,7 @@ func collect(get func(string) (int, []byte, error), want int) (ids, names []stri
 			cursor = page.Next
 		}
 	}
-	return ids, names
+	return ids, names, fullNames
 }
 
 func isLoopback(host string) bool {
