@@ -9,11 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	mrand "math/rand/v2"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -24,15 +20,13 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/auth"
-	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
-	"github.com/dancu-vn/dancu/internal/httpapi"
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/sdjwt"
-	"github.com/dancu-vn/dancu/internal/seed"
 	"github.com/dancu-vn/dancu/internal/sms"
 	"github.com/dancu-vn/dancu/internal/store"
+	"github.com/dancu-vn/dancu/internal/testenv"
 )
 
 // docEnv is a running dancu with e-ID accounts, the OpenID provider (for
@@ -54,43 +48,10 @@ type docEnv struct {
 
 func newDocEnv(t *testing.T, db *store.DB) *docEnv {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := seed.Run(ctx, db, seed.Options{Province: "46", People: 300, Seed: 11, Today: "2026-01-01"}); err != nil {
-		t.Fatal(err)
-	}
-	signer, _, err := accesslog.LoadOrCreateSigner(ctx, db, "accesslog-signer")
-	if err != nil {
-		t.Fatal(err)
-	}
-	alog := accesslog.New(db, signer, accesslog.Options{})
-	t.Cleanup(func() { alog.Close() })
-	reg := &register.Service{Store: db, Log: alog, Now: time.Now, Rand: mrand.IntN}
-	outbox := &sms.Outbox{Store: db}
-	loose := eid.Limit{Max: 100000, Per: time.Minute}
-	ids := eid.New(db, outbox, reg, eid.Options{Log: alog, Argon2: eid.Argon2Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-		LoginPerIP: loose, LoginPerAccount: loose, SMSPerPhone: loose, SMSPerIP: loose, StartPerIP: loose, StartPerIDNumber: loose})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	prov := oidc.New(oidc.Config{Issuer: base, PairwiseKey: make([]byte, 32), Logger: quiet}, db, ids, reg, alog)
-	api := httpapi.New(db, reg, alog, "", quiet, "test")
-	api.EID, api.OIDC = ids, prov
-	api.Documents = &documents.Service{Store: db, People: reg, Log: alog, BaseURL: prov.Issuer}
-	srv := httptest.NewUnstartedServer(api.Handler())
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	e := &docEnv{t: t, ctx: ctx, db: db, url: base, client: srv.Client(), eid: ids, outbox: outbox}
-	res, err := db.SearchPersons(ctx, register.Filter{Province: "46", Status: register.Living, Limit: 300})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range res {
-		if len(p.BirthDate) == 10 && p.BirthDate.Year() > 1940 && p.BirthDate.Year() < 2000 {
+	te := testenv.NewWith(t, db, testenv.Options{People: 300, Seed: 11})
+	e := &docEnv{t: t, ctx: te.Ctx, db: db, url: te.URL, client: te.Client, eid: te.EID, outbox: te.Outbox}
+	for _, p := range te.People {
+		if p.Status == register.Living && len(p.BirthDate) == 10 && p.BirthDate.Year() > 1940 && p.BirthDate.Year() < 2000 {
 			e.people = append(e.people, p)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/ekyc"
 	"github.com/dancu-vn/dancu/internal/httpapi"
@@ -118,6 +119,7 @@ func NewWith(t testing.TB, db *store.DB, o Options) *Env {
 	api := httpapi.New(db, reg, alog, "", quiet, "test")
 	api.EID, api.OIDC, api.EKYC, api.Jobs, api.Now = ids, prov, svc, jobs, o.Now
 	api.Sharing = &sharing.Service{Store: db, People: db, Log: alog}
+	api.Documents = &documents.Service{Store: db, People: reg, Log: alog, BaseURL: prov.Issuer}
 	api.Webhooks = &webhook.Service{Store: db, Policies: api.Sharing, Sign: prov.SignDetached,
 		HTTP: &http.Client{Timeout: 5 * time.Second}, AllowHTTP: true}
 	srv := httptest.NewUnstartedServer(api.Handler())
