@@ -2,7 +2,6 @@ package importer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -325,13 +324,11 @@ func (r *resolver) build(items []item, out *prepared, lk lookups) error {
 // does: an initial registration effective from the birth date.
 func (r *resolver) record(p *register.Person, now time.Time) (register.Record, error) {
 	p.CreatedAt, p.UpdatedAt = now, now
-	payload, err := json.Marshal(register.RegistrationPayload{Person: *p})
-	if err != nil {
-		return register.Record{}, fmt.Errorf("encode registration: %w", err)
-	}
+	// The payload is left to the store, which makes it from the record's
+	// JSON when it writes the batch: one encoding per row, not two.
 	ev := &register.Event{PersonID: p.IDNumber, Seq: 1, Kind: register.KindInitial,
 		EffectiveDate: register.Date(p.BirthDate.Earliest()), RecordedAt: now, Officer: r.officer,
-		Legal: r.legal, Payload: payload}
+		Legal: r.legal}
 	return register.Record{Event: ev, Person: p}, nil
 }
 

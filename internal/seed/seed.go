@@ -5,7 +5,6 @@ package seed
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -177,12 +176,9 @@ func (w *writer) add(batch *store.Batch, h synth.Household) error {
 	})
 	for _, m := range h.Members {
 		p := w.person(m, ids, hid)
-		payload, err := json.Marshal(register.RegistrationPayload{Person: *p})
-		if err != nil {
-			return err
-		}
+		// The store makes the payload from the record's JSON (one encoding).
 		ev := &register.Event{PersonID: p.IDNumber, Seq: 1, Kind: register.KindInitial, EffectiveDate: register.Date(register.Date(m.BirthDate).Earliest()),
-			RecordedAt: w.now, Officer: Officer, Legal: seedLegal, Payload: payload}
+			RecordedAt: w.now, Officer: Officer, Legal: seedLegal}
 		batch.Records = append(batch.Records, register.Record{Event: ev, Person: p})
 	}
 	return nil

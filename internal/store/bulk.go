@@ -63,6 +63,7 @@ func (db *DB) InsertBatch(ctx context.Context, b *Batch) error {
 			if err != nil {
 				return err
 			}
+			firstPayload(r, args)
 			if _, err := personStmt.ExecContext(ctx, args...); err != nil {
 				return mapErr(err, "insert person")
 			}
@@ -78,6 +79,18 @@ func (db *DB) InsertBatch(ctx context.Context, b *Batch) error {
 		}
 		return nil
 	})
+}
+
+// firstPayload fills in the payload of a first registration left empty
+// by seed and import: the record it creates, wrapped as
+// register.RegistrationPayload, from the record's JSON already encoded in
+// args (personColumns' "record"), so that a bulk row is encoded once.
+func firstPayload(r register.Record, args []any) {
+	if r.Event.Payload != nil || (r.Event.Kind != register.KindInitial && r.Event.Kind != register.KindBirth) {
+		return
+	}
+	raw := args[recordArg].(string)
+	r.Event.Payload = append(append([]byte(`{"person":`), raw...), '}')
 }
 
 func eventArgs(e *register.Event) []any {
@@ -112,6 +125,7 @@ func (db *DB) copyBatch(ctx context.Context, b *Batch) error {
 			if persons[i], err = personArgs(r.Person); err != nil {
 				return err
 			}
+			firstPayload(r, persons[i])
 			events[i] = eventArgs(r.Event)
 		}
 		imports := make([][]any, len(b.Imports))

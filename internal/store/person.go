@@ -64,31 +64,35 @@ func (db *DB) PersonEvents(ctx context.Context, id string) ([]register.Event, er
 // CommitChange writes one act atomically: new ID numbers, households,
 // events and the persons' new states, with optimistic concurrency.
 func (db *DB) CommitChange(ctx context.Context, c *register.Change) error {
-	return db.inTx(ctx, func(tx *Tx) error {
-		for _, id := range c.NewIDs {
-			if err := allocateID(ctx, tx, id); err != nil {
+	return db.inTx(ctx, func(tx *Tx) error { return writeChange(ctx, tx, c) })
+}
+
+// writeChange writes a register change in tx (CommitChange, and the
+// portal's approvals that commit with one).
+func writeChange(ctx context.Context, tx *Tx, c *register.Change) error {
+	for _, id := range c.NewIDs {
+		if err := allocateID(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	for _, h := range c.Households {
+		if err := upsertHousehold(ctx, tx, h); err != nil {
+			return err
+		}
+	}
+	for _, r := range c.Records {
+		if err := writeRecord(ctx, tx, r); err != nil {
+			return err
+		}
+		// The transactional outbox: the notice of a change commits
+		// with the change, so that no crash loses one.
+		if t := outboxType(r.Event.Kind); t != "" {
+			if err := addOutboxEvent(ctx, tx, t, r.Person.IDNumber); err != nil {
 				return err
 			}
 		}
-		for _, h := range c.Households {
-			if err := upsertHousehold(ctx, tx, h); err != nil {
-				return err
-			}
-		}
-		for _, r := range c.Records {
-			if err := writeRecord(ctx, tx, r); err != nil {
-				return err
-			}
-			// The transactional outbox: the notice of a change commits
-			// with the change, so that no crash loses one.
-			if t := outboxType(r.Event.Kind); t != "" {
-				if err := addOutboxEvent(ctx, tx, t, r.Person.IDNumber); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func allocateID(ctx context.Context, tx *Tx, id string) error {
@@ -115,6 +119,9 @@ func upsertHousehold(ctx context.Context, tx *Tx, h *register.Household) error {
 // personColumns are the projection columns written from a record.
 const personColumns = `id_number, full_name, name_key, gender, birth_date, birth_year, status, household_id,
 	perm_commune, perm_province, temp_commune, temp_province, cur_commune, cur_province, record, version, created_at, updated_at`
+
+// recordArg is the index of the "record" column in personColumns.
+const recordArg = 14
 
 // personArgs returns the values of personColumns for p.
 func personArgs(p *register.Person) ([]any, error) {
