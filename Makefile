@@ -2,7 +2,7 @@
 
 GO ?= go
 # Fuzz targets as package:FuzzName, space-separated; each runs FUZZTIME.
-FUZZ_TARGETS ?= ./internal/idnum:FuzzParse ./internal/importer:FuzzReadRows ./internal/register:FuzzParseDate ./internal/register:FuzzNameKey
+FUZZ_TARGETS ?= ./internal/idnum:FuzzParse ./internal/importer:FuzzReadRows ./internal/register:FuzzParseDate ./internal/register:FuzzNameKey ./internal/register:FuzzNameKeyPaths
 FUZZTIME ?= 30s
 
 .PHONY: test build bench fuzz demo

@@ -47,3 +47,15 @@ func FuzzNameKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNameKeyPaths: the table-driven path gives the general path's key.
+func FuzzNameKeyPaths(f *testing.F) {
+	for _, s := range []string{"Nguyễn Văn An", "ĐẶNG THỊ ÁNH", "H'Hen Niê", "Nguye\u0302\u0303n", "Ǆ ǅ ǆ", "Ørsted ßtraße", "İ ı", "a\u00a0b", "\x00\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if NameKey(s) != nameKeySlow(s) {
+			t.Fatalf("NameKey(%q) = %q, general path %q", s, NameKey(s), nameKeySlow(s))
+		}
+	})
+}
