@@ -60,9 +60,13 @@ func setupDemoRP(ctx context.Context, a *app, base string) (*demoRP, error) {
 			return nil, err
 		}
 	}
+	// The browser goes to the login pages at localhost when the server is
+	// on the loopback address: passkeys need a host name (WebAuthn refuses
+	// IP addresses), and the pages offer them there.
+	authBase := strings.Replace(base, "://127.0.0.1:", "://localhost:", 1)
 	return &demoRP{issuer: a.server.OIDC.Issuer(), oauth: oauth2.Config{ClientID: demoRPID, ClientSecret: secret,
 		RedirectURL: redirect, Scopes: c.Scopes,
-		Endpoint: oauth2.Endpoint{AuthURL: base + "/oauth/authorize", TokenURL: base + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}}, nil
+		Endpoint: oauth2.Endpoint{AuthURL: authBase + "/oauth/authorize", TokenURL: base + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}}, nil
 }
 
 // Handler serves the demo relying party under /demo/rp.
