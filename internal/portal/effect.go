@@ -1,0 +1,83 @@
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/register"
+)
+
+// Effects of approval that record an event in the register.
+const (
+	EffectRegisterDeath     = "register_death"               // the deceased's death (deceased_id_number, death_date, death_place)
+	EffectRegisterMarriage  = "register_marriage"            // the applicant's marriage to partner_id_number
+	EffectTemporaryResident = "register_temporary_residence" // temporary_commune, temporary_address, until
+	EffectPermanentResident = "register_permanent_residence" // new_commune, new_address
+)
+
+// effects lists every known effect.
+var effects = []string{EffectNone, EffectRegisterBirth, EffectRegisterDeath, EffectRegisterMarriage,
+	EffectTemporaryResident, EffectPermanentResident}
+
+// recordEffect records the register event an approval makes, through
+// register.Service.RecordEvent (its rules and jurisdiction), with the
+// dossier as legal basis, in the approval's transaction.
+func (s *Service) recordEffect(ctx context.Context, a auth.Actor, d *Dossier, p *Procedure, c *Commit, now time.Time) error {
+	f := d.Fields
+	today := register.Today(now)
+	req := register.EventRequest{EffectiveDate: register.Date(today),
+		Legal: register.LegalBasis{DocumentNo: d.ID, DocumentDate: register.Date(today), Issuer: officeName(d, p, now)}}
+	id := d.ApplicantID
+	var payload any
+	switch p.Effect {
+	case EffectRegisterDeath:
+		id = f["deceased_id_number"]
+		if err := s.sameName(ctx, id, f["deceased_full_name"], "fields.deceased_full_name"); err != nil {
+			return err
+		}
+		req.Kind, req.EffectiveDate = register.KindDeath, register.Date(f["death_date"])
+		payload = register.DeathPayload{DeathDate: register.Date(f["death_date"]), Place: f["death_place"]}
+	case EffectRegisterMarriage:
+		if err := s.sameName(ctx, f["partner_id_number"], f["partner_full_name"], "fields.partner_full_name"); err != nil {
+			return err
+		}
+		req.Kind, payload = register.KindMarriage, register.SpousePayload{SpouseID: f["partner_id_number"]}
+	case EffectTemporaryResident:
+		req.Kind, payload = register.KindResidence, register.ResidencePayload{Type: "temporary",
+			Place: &register.Residence{Commune: f["temporary_commune"], Address: f["temporary_address"], Until: register.Date(f["until"])}}
+	case EffectPermanentResident:
+		req.Kind, payload = register.KindResidence, register.ResidencePayload{Type: "permanent",
+			Place: &register.Residence{Commune: f["new_commune"], Address: f["new_address"]}}
+	default:
+		return s.Store.CommitDossiers(ctx, c)
+	}
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return apperr.Wrap(err, "encode event payload")
+	}
+	req.Payload = raw
+	if d.SubjectID == "" {
+		d.SubjectID = id
+	}
+	reg := *s.Register
+	reg.Store = s.Store.RegisterWith(c)
+	_, err = reg.RecordEvent(ctx, a, id, req)
+	return err
+}
+
+// sameName requires the name given in a form to be the register's for
+// that ID number (case, spacing and Unicode form forgiven, not diacritics).
+func (s *Service) sameName(ctx context.Context, id, name, field string) error {
+	p, err := s.Register.ForSubject(ctx, id)
+	if err != nil {
+		return apperr.Field(apperr.NotFound, field, "no person with this ID number in the register")
+	}
+	if !strings.EqualFold(register.NormalizeName(name), register.NormalizeName(p.FullName)) {
+		return apperr.Field(apperr.Invalid, field, "the name is not the register's for this ID number")
+	}
+	return nil
+}
