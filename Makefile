@@ -2,7 +2,9 @@
 
 GO ?= go
 # Fuzz targets as package:FuzzName, space-separated; each runs FUZZTIME.
-FUZZ_TARGETS ?= ./internal/idnum:FuzzParse ./internal/importer:FuzzReadRows ./internal/register:FuzzParseDate ./internal/register:FuzzNameKey ./internal/register:FuzzNameKeyPaths
+FUZZ_TARGETS ?= ./internal/idnum:FuzzParse ./internal/importer:FuzzReadRows ./internal/register:FuzzParseDate ./internal/register:FuzzNameKey ./internal/register:FuzzNameKeyPaths \
+	./internal/card:FuzzParseSeal ./internal/card:FuzzParsePrintedQR ./internal/card:FuzzParseSOD ./internal/card:FuzzBase45 \
+	./internal/portal:FuzzParseProcedure ./internal/portal:FuzzParseEMV ./internal/residence:FuzzImportCSV
 FUZZTIME ?= 30s
 
 .PHONY: test build bench fuzz demo
@@ -27,6 +29,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/seed ./internal/importer
 	$(GO) test -run '^$$' -bench . -benchtime 20000x ./internal/httpapi
 	$(GO) test -run '^$$' -bench . ./internal/synth ./internal/store
+	$(GO) test -run '^$$' -bench 'Verify|Personalise' -cpu 1 ./internal/card
+	$(GO) test -run '^$$' -bench Issuance -benchtime 3000x ./internal/card
+	$(GO) test -run '^$$' -bench Web_Pages -benchtime 1000x ./internal/web
+	$(GO) test -run '^$$' -bench DossierSubmit -benchtime 5000x ./internal/portal
 
 # go test -fuzz takes one package and one target at a time, hence the loop.
 fuzz:

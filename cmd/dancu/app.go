@@ -17,14 +17,18 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/anomaly"
+	"github.com/dancu-vn/dancu/internal/card"
 	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/ekyc"
 	"github.com/dancu-vn/dancu/internal/httpapi"
 	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
+	"github.com/dancu-vn/dancu/internal/pki"
+	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/quota"
 	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/sharing"
 	"github.com/dancu-vn/dancu/internal/sms"
 	"github.com/dancu-vn/dancu/internal/store"
@@ -113,9 +117,22 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	go prune(bg, logger, map[string]func(context.Context) error{"eid": ids.Prune, "oidc": prov.Prune})
 	srv.EKYC, srv.Jobs = newEKYC(bg, db, alog, logger)
 	srv.Sharing = &sharing.Service{Store: db, People: db, Log: alog}
+	// Chip ID cards: signers come from the database; the CSCA's key stays
+	// with `dancu pki`, never on a serving node.
+	srv.PKI = &pki.Service{Store: db}
+	srv.Cards = &card.Service{Store: db, People: db, PKI: srv.PKI, Log: alog}
+	srv.Checkin = &card.Checkin{Cards: srv.Cards, Policies: db, EIDLevel: db.EIDLevel}
 	srv.Webhooks = &webhook.Service{Store: db, Policies: srv.Sharing, Sign: prov.SignDetached,
 		HTTP: &http.Client{Timeout: 15 * time.Second}, Logger: logger}
 	go srv.Webhooks.Run(bg)
+	// The public-service portal (built-in procedures loaded) and residence declarations.
+	if srv.Portal, err = portal.Open(ctx, db, reg, alog, prov.Issuer, time.Now); err != nil {
+		stop()
+		alog.Close()
+		db.Close()
+		return nil, err
+	}
+	srv.Residence = &residence.Service{Store: db, Facts: db, Log: alog}
 	// Anomaly alerts: scans the access log in the background (read only).
 	srv.Alerts = anomaly.Start(db, cfg.Alerts, logger)
 	return &app{cfg: cfg, db: db, log: alog, reg: reg, eid: ids, server: srv, logger: logger, stop: stop}, nil

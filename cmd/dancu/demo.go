@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -21,6 +22,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/sharing"
 	"github.com/dancu-vn/dancu/internal/store"
 	"github.com/dancu-vn/dancu/internal/units"
+	"github.com/dancu-vn/dancu/internal/web"
 )
 
 // demoFile is what `dancu demo` writes to DATA/demo.json so that scripts
@@ -179,6 +181,9 @@ func demoCommand() *cli.Command {
 			if err := writeDemoFile(cfg.DataDir, df); err != nil {
 				return err
 			}
+			if ui := a.server.WebUI(); ui != nil {
+				ui.SetDemo(webDemo(df)) // the home page lists the demo accounts
+			}
 			printDemo(df, filepath.Join(cfg.DataDir, "demo.json"))
 			return a.serve(ctx, ln)
 		}),
@@ -323,8 +328,23 @@ func writeDemoFile(dir string, df demoFile) error {
 	return os.WriteFile(filepath.Join(dir, "demo.json"), append(b, '\n'), 0o600)
 }
 
+// webDemo is what the web UI's home page shows of the demo accounts.
+func webDemo(df demoFile) *web.Demo {
+	d := &web.Demo{}
+	for _, o := range append(slices.Clone(df.Officers), df.Operator) {
+		d.Officers = append(d.Officers, web.DemoOfficer{Username: o.Username, FullName: o.FullName, Role: o.Role,
+			UnitName: o.UnitName, Password: o.Password, TOTPSecret: o.TOTPSecret})
+	}
+	for _, c := range df.Citizens {
+		d.Citizens = append(d.Citizens, web.DemoCitizen{IDNumber: c.IDNumber, FullName: c.FullName, Phone: c.Phone,
+			Passcode: c.Passcode, Level: int(c.Level)})
+	}
+	return d
+}
+
 func printDemo(df demoFile, path string) {
 	fmt.Printf("\ndancu demo — %d synthetic persons of province %s on %s\n\n", df.Persons, df.Province, df.Engine)
+	fmt.Printf("  Open in a browser: %s/   (citizen app, officer console, the demo accounts)\n\n", df.BaseURL)
 	fmt.Printf("  API:      %s/api/v1/\n  Health:   %s/healthz\n  Metrics:  %s/metrics\n", df.BaseURL, df.BaseURL, df.BaseURL)
 	fmt.Printf("  OpenID:   %s/.well-known/openid-configuration\n", df.BaseURL)
 	fmt.Printf("  Log in to a demo service with a demo citizen below: %s/demo/rp\n\n", df.BaseURL)

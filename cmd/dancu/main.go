@@ -144,6 +144,8 @@ func rootCommand() *cli.Command {
 		Commands: []*cli.Command{
 			serveCommand(), demoCommand(), migrateCommand(), seedCommand(), importCommand(),
 			auditCommand(), officerCommand(), tokenCommand(), clientCommand(), keysCommand(), versionCommand(),
+			proceduresCommand(),
+			pkiCommand(), cardCommand(), // chip ID cards: pki.go, card.go
 		},
 	}
 }

@@ -84,8 +84,12 @@ func TestCLI_Demo(t *testing.T) {
 	sc := bufio.NewScanner(stdout)
 	deadline := time.After(60 * time.Second)
 	ready := make(chan bool)
+	var firstURL string // the banner's first address: the web UI's home page
 	go func() {
 		for sc.Scan() {
+			if i := strings.Index(sc.Text(), "http://"); i >= 0 && firstURL == "" {
+				firstURL = strings.Fields(sc.Text()[i:])[0]
+			}
 			if strings.Contains(sc.Text(), "Stop with Ctrl-C") {
 				ready <- true
 				io.Copy(io.Discard, stdout)
@@ -118,6 +122,18 @@ func TestCLI_Demo(t *testing.T) {
 	}
 	if demo.Persons != 500 || len(demo.Officers) != 4 {
 		t.Fatalf("demo.json: %s", raw)
+	}
+	// A newcomer lands on the home page, which shows the demo accounts.
+	if firstURL != demo.BaseURL+"/" {
+		t.Errorf("the banner's first address is %q, want the home page %s/", firstURL, demo.BaseURL)
+	} else if resp, err := http.Get(firstURL); err != nil {
+		t.Error(err)
+	} else {
+		home, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(home), "demo-commune") || !strings.Contains(string(home), `href="/app/"`) {
+			t.Errorf("home page: %d\n%s", resp.StatusCode, home)
+		}
 	}
 	req, _ := http.NewRequest("GET", demo.BaseURL+"/api/v1/persons?name=nguyen&limit=3", nil)
 	req.Header.Set("Authorization", "Bearer "+demo.Officers[1].Token)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/store"
 )
 
@@ -29,6 +30,10 @@ func migrateCommand() *cli.Command {
 			}
 			added, err := db.SyncUnits(ctx)
 			if err != nil {
+				return err
+			}
+			// The portal's built-in procedures (newer versions only).
+			if _, err := portal.Open(ctx, db, nil, nil, nil, nil); err != nil {
 				return err
 			}
 			fmt.Printf("%s: applied %d migration(s) %v, added %d administrative unit(s)\n", db.Engine, len(applied), applied, added)

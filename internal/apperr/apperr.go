@@ -59,6 +59,17 @@ const (
 	DocumentTypeNotAllowed = "document_type_not_allowed" // the provider is not registered for the credential's vct
 	SubjectMismatch        = "subject_mismatch"          // the credential's sub is not the citizen's ID number
 	DocumentRevoked        = "document_revoked"          // a revoked document can no longer change or be presented
+
+	// Chip ID cards (internal/card) and their PKI (internal/pki).
+	CardExists            = "card_exists"             // the person holds a valid card already
+	CardApplicationOpen   = "card_application_open"   // an application of the person is in progress
+	CardRevoked           = "card_revoked"            // the card is revoked: it can no longer change
+	CardInvalidTransition = "card_invalid_transition" // the card's status does not allow this step
+	CardNotDue            = "card_not_due"            // a renewal before the card is within two years of its expiry
+	PKINotInitialised     = "pki_not_initialised"     // no CSCA, or no signer valid now
+
+	// Public-service portal (internal/portal).
+	PaymentRequired = "payment_required" // the dossier's fee is not paid: it cannot be processed
 )
 
 // Error is an application error: a stable Code, a human Message safe to

@@ -5,6 +5,7 @@ package ekyc
 
 import (
 	"strings"
+	"time"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -80,8 +81,14 @@ func (r Request) Check() (field, msg string) {
 }
 
 // Compare answers a request against a person (nil: not in the register)
-// and the phone of the person's e-ID account ("" if none).
+// and the phone of the person's e-ID account ("" if none), today.
 func Compare(r Request, p *register.Person, accountPhone string) Result {
+	return CompareAt(r, p, accountPhone, register.Today(time.Now()))
+}
+
+// CompareAt is Compare on a given day (YYYY-MM-DD), which decides whether
+// the person's chip ID card has expired.
+func CompareAt(r Request, p *register.Person, accountPhone, today string) Result {
 	res := Result{IDNumber: r.IDNumber, Attributes: map[string]string{}}
 	if _, msg := r.Check(); msg != "" {
 		res.Overall, res.Error = OverallInvalid, msg
@@ -104,13 +111,13 @@ func Compare(r Request, p *register.Person, accountPhone string) Result {
 	if r.Gender != nil {
 		res.Attributes["gender"] = compareGender(*r.Gender, string(p.Gender))
 	}
-	// Chip ID cards are not in the register yet: card attributes cannot be
-	// confirmed, and say so rather than guess.
+	// Card attributes are compared with the card the register records
+	// (internal/card): they match only a card that is valid today.
 	if r.CardNumber != nil {
-		res.Attributes["card_number"] = Unavailable
+		res.Attributes["card_number"] = compareCard(*r.CardNumber, p.IDCard, today, func(c *register.IDCard) string { return c.Number })
 	}
 	if r.CardIssueDate != nil {
-		res.Attributes["card_issue_date"] = Unavailable
+		res.Attributes["card_issue_date"] = compareCard(*r.CardIssueDate, p.IDCard, today, func(c *register.IDCard) string { return string(c.IssueDate) })
 	}
 	if r.Phone != nil {
 		res.Attributes["phone"] = comparePhone(*r.Phone, accountPhone)
@@ -208,4 +215,22 @@ func normalizePhone(s string) string {
 		return ""
 	}
 	return d
+}
+
+// compareCard compares a card attribute: unavailable when the person never
+// had a card, invalid when malformed, a match only with the card the
+// person holds if it is valid (not revoked, not expired) today.
+func compareCard(given string, c *register.IDCard, today string, attr func(*register.IDCard) string) string {
+	g := strings.TrimSpace(given)
+	if c == nil {
+		return Unavailable
+	}
+	if g == "" || strings.Trim(g, "0123456789-") != "" {
+		return Invalid
+	}
+	valid := c.Status == register.CardValid && (c.ExpiryDate == "" || string(c.ExpiryDate) >= today)
+	if valid && g == attr(c) {
+		return Match
+	}
+	return Mismatch
 }

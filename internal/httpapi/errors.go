@@ -59,8 +59,12 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case apperr.DocumentRevoked:
 		return http.StatusConflict
-	case apperr.Unavailable:
+	case apperr.CardExists, apperr.CardApplicationOpen, apperr.CardRevoked, apperr.CardInvalidTransition, apperr.CardNotDue:
+		return http.StatusConflict
+	case apperr.Unavailable, apperr.PKINotInitialised:
 		return http.StatusServiceUnavailable
+	case apperr.PaymentRequired:
+		return http.StatusPaymentRequired
 	}
 	return http.StatusInternalServerError
 }

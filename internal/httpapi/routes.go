@@ -46,8 +46,12 @@ func (s *Server) routes() *http.ServeMux {
 	s.subscriptionRoutes(mux) // change notifications: see subscriptions.go
 	s.oidcRoutes(mux)         // the OpenID Connect provider and its clients: see oidc.go
 	s.documentRoutes(mux)     // integrated documents (SD-JWT VCs): see documents.go
+	s.cardRoutes(mux)         // chip ID cards, their PKI, verification and check-in: see card.go
+	s.portalRoutes(mux)       // public-service portal: see portal.go
+	s.residenceRoutes(mux)    // residence declarations: see residence.go
 	// A citizen's own access log, anomaly alerts: see alert.go.
 	s.oversightRoutes(mux)
+	s.webRoutes(mux) // the web UI: home, citizen app, officer console: see web.go
 	// Anything else under the API is a JSON 404, not the mux's text.
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, notFoundRoute)

@@ -13,14 +13,19 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/anomaly"
+	"github.com/dancu-vn/dancu/internal/card"
 	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/ekyc"
 	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
+	"github.com/dancu-vn/dancu/internal/pki"
+	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/sharing"
 	"github.com/dancu-vn/dancu/internal/store"
+	"github.com/dancu-vn/dancu/internal/web"
 	"github.com/dancu-vn/dancu/internal/webhook"
 )
 
@@ -55,6 +60,23 @@ type Server struct {
 	// Documents holds citizens' integrated documents (SD-JWT VCs); its
 	// routes exist only when it is set.
 	Documents *documents.Service
+
+	// Cards runs the chip ID cards, PKI their certificates, Checkin the
+	// partners' check of identity QRs; card routes exist only when Cards
+	// and PKI are set.
+	Cards   *card.Service
+	PKI     *pki.Service
+	Checkin *card.Checkin
+	revoked revokedCache
+
+	// Portal is the public-service portal (procedures, dossiers, fees,
+	// results); Residence the residence declarations. Mounted when set.
+	Portal    *portal.Service
+	Residence *residence.Service
+
+	// Web is the server-rendered UI (internal/web); built from the
+	// services above by WebUI when not set.
+	Web *web.UI
 
 	metrics  *metrics
 	registry *prometheus.Registry

@@ -12,15 +12,17 @@ import (
 // credentials) may call. None releases a citizen's data by itself: each
 // API checks the organisation's purpose and policy as well.
 const (
-	ScopeVerify     = "ekyc"             // POST /api/v1/verify
-	ScopeVerifyBulk = "ekyc.bulk"        // bulk verification jobs
-	ScopePersons    = "persons.read"     // policy-bound reads of persons
-	ScopeSubscribe  = "events.subscribe" // change notifications
-	ScopeDocuments  = "documents.issue"  // integrated documents pushed by providers
+	ScopeVerify     = "ekyc"              // POST /api/v1/verify
+	ScopeVerifyBulk = "ekyc.bulk"         // bulk verification jobs
+	ScopePersons    = "persons.read"      // policy-bound reads of persons
+	ScopeSubscribe  = "events.subscribe"  // change notifications
+	ScopeDocuments  = "documents.issue"   // integrated documents pushed by providers
+	ScopeResidence  = "residence.declare" // accommodation businesses declare guests' stays
+	ScopeCheckin    = "checkin.verify"    // identity QRs checked at check-in (airlines, hotels)
 )
 
 // PartnerScopes lists the partner scopes.
-var PartnerScopes = []string{ScopeVerify, ScopeVerifyBulk, ScopePersons, ScopeSubscribe, ScopeDocuments}
+var PartnerScopes = []string{ScopeVerify, ScopeVerifyBulk, ScopePersons, ScopeSubscribe, ScopeDocuments, ScopeResidence, ScopeCheckin}
 
 func init() { KnownScopes = append(KnownScopes, PartnerScopes...) }
 

@@ -54,6 +54,9 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, req 
 	if req.Kind == KindBirth || req.Kind == KindInitial {
 		return nil, apperr.Field(apperr.Invalid, "kind", "a registration creates a person: use the births endpoint")
 	}
+	if IsCardKind(req.Kind) {
+		return nil, apperr.Field(apperr.Invalid, "kind", "chip ID card steps are recorded through the cards API")
+	}
 	p, err := s.Store.Person(ctx, id)
 	if apperr.Is(err, apperr.NotFound) {
 		s.log(ctx, a, accesslog.ActionChange, accesslog.OutcomeNotFound, "", id)

@@ -185,6 +185,8 @@ func Apply(p *Person, e *Event) (*Person, error) {
 		if err = decode(e, &pl); err == nil {
 			n.GuardianID = pl.GuardianID
 		}
+	case KindCardApplied, KindCardApproved, KindCardRejected, KindCardPersonalised, KindCardIssued, KindCardLost, KindCardRevoked:
+		err = applyCard(&n, e)
 	default:
 		err = apperr.E(apperr.Internal, "unknown event kind %q", e.Kind)
 	}

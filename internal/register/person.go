@@ -65,6 +65,7 @@ type Person struct {
 	Temporary      *Residence   `json:"temporary_residence,omitempty"`
 	Absence        *Absence     `json:"temporary_absence,omitempty"`
 	Current        *Residence   `json:"current_residence,omitempty"`
+	IDCard         *IDCard      `json:"id_card,omitempty"` // the chip ID card held or last held (idcard.go)
 	Version        int          `json:"version"`
 	CreatedAt      time.Time    `json:"created_at"`
 	UpdatedAt      time.Time    `json:"updated_at"`

@@ -56,7 +56,7 @@ type Consent struct {
 var Fields = []string{"full_name", "gender", "birth_date", "birth_place", "birth_registration_province", "hometown",
 	"ethnicity", "religion", "nationality", "status", "death_date", "missing_since", "father_id", "mother_id",
 	"spouse_id", "guardian_id", "household_id", "relation_to_head", "permanent_residence", "temporary_residence",
-	"temporary_absence", "current_residence"}
+	"temporary_absence", "current_residence", "id_card", "photo_ref"}
 
 // EventTypes an organisation can subscribe to.
 var EventTypes = []string{"death", "residence_change", "name_change", "id_card_issued"}

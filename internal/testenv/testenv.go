@@ -6,8 +6,8 @@ package testenv
 
 import (
 	"context"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -22,13 +22,18 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/card"
 	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/ekyc"
 	"github.com/dancu-vn/dancu/internal/httpapi"
+	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
+	"github.com/dancu-vn/dancu/internal/pki"
+	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/quota"
 	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/seed"
 	"github.com/dancu-vn/dancu/internal/sharing"
 	"github.com/dancu-vn/dancu/internal/sms"
@@ -85,7 +90,7 @@ func NewWith(t testing.TB, db *store.DB, o Options) *Env {
 	if _, err := seed.Run(ctx, db, seed.Options{Province: "46", People: people, Seed: o.Seed, Today: "2026-01-01"}); err != nil {
 		t.Fatal(err)
 	}
-	signer, _, err := accesslog.LoadOrCreateSigner(ctx, db, "accesslog-signer")
+	signer, vkey, err := accesslog.LoadOrCreateSigner(ctx, db, "accesslog-signer")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,12 +121,22 @@ func NewWith(t testing.TB, db *store.DB, o Options) *Env {
 		db, ids, reg, alog)
 	svc := &ekyc.Service{Store: db, Log: alog, Quota: quota.New(db, nil)}
 	jobs := &ekyc.Jobs{Service: svc, Store: db, Node: "test", Chunk: 100}
-	api := httpapi.New(db, reg, alog, "", quiet, "test")
+	api := httpapi.New(db, reg, alog, vkey, quiet, "test")
 	api.EID, api.OIDC, api.EKYC, api.Jobs, api.Now = ids, prov, svc, jobs, o.Now
+	// Officers' own logins (password and TOTP), as the web console uses them.
+	api.Officers = &officer.Service{Store: db, Argon2: eopts.Argon2, Now: o.Now}
 	api.Sharing = &sharing.Service{Store: db, People: db, Log: alog}
 	api.Documents = &documents.Service{Store: db, People: reg, Log: alog, BaseURL: prov.Issuer}
 	api.Webhooks = &webhook.Service{Store: db, Policies: api.Sharing, Sign: prov.SignDetached,
 		HTTP: &http.Client{Timeout: 5 * time.Second}, AllowHTTP: true}
+	api.PKI = &pki.Service{Store: db}
+	api.Cards = &card.Service{Store: db, People: db, PKI: api.PKI, Log: alog}
+	api.Checkin = &card.Checkin{Cards: api.Cards, Policies: db, EIDLevel: db.EIDLevel}
+	// The public-service portal and residence declarations.
+	if api.Portal, err = portal.Open(ctx, db, reg, alog, prov.Issuer, o.Now); err != nil {
+		t.Fatal(err)
+	}
+	api.Residence = &residence.Service{Store: db, Facts: db, Log: alog, Now: o.Now}
 	srv := httptest.NewUnstartedServer(api.Handler())
 	srv.Listener.Close()
 	srv.Listener = ln
