@@ -25,7 +25,14 @@ type Detector struct {
 	now    func() time.Time
 	logger *slog.Logger
 
-	run sync.Mutex // one RunOnce at a time
+	run sync.Mutex // one RunOnce at a time; guards the window cache below
+
+	// windows caches each actor's entries that actor rules count, as
+	// read or scanned up to seq cachedUpTo, so that a busy actor's window
+	// is read from the database once rather than again for every batch
+	// (which made each scan cost the whole window: quadratic under load).
+	windows    map[string][]accesslog.Entry
+	cachedUpTo int64
 
 	mu     sync.Mutex // guards raised and open
 	raised map[string]int64
@@ -181,6 +188,79 @@ type group struct {
 // span is a time range (From, To] to read around a batch.
 type span struct{ from, to time.Time }
 
+// maxActorRows bounds one actor's cached window; beyond it the actor's
+// window is read from the database each batch, as without the cache.
+const maxActorRows = 1_000_000
+
+// actorWindows returns, for each actor of the batch, its entries that
+// actor rules count within its span: from the cache when it covers the
+// log up to the batch, else from the database. It then brings the cache
+// up to the batch's end. Caller holds d.run.
+func (d *Detector) actorWindows(ctx context.Context, batch []accesslog.Entry, actors map[string]span) (map[string][]accesslog.Entry, error) {
+	first, last := batch[0].Seq, batch[len(batch)-1].Seq
+	if d.windows == nil || first != d.cachedUpTo+1 {
+		d.windows = map[string][]accesslog.Entry{} // another node scanned meanwhile, or first run
+	}
+	counted := func(e accesslog.Entry) bool {
+		for _, r := range d.rules {
+			if _, byOrg := r.key(e); !byOrg && r.matches(e) {
+				return true
+			}
+		}
+		return false
+	}
+	fresh := map[string][]accesslog.Entry{}
+	for _, e := range batch {
+		if _, ok := actors[e.Actor]; ok && counted(e) {
+			fresh[e.Actor] = append(fresh[e.Actor], e)
+		}
+	}
+	out := make(map[string][]accesslog.Entry, len(actors))
+	var maxWindow time.Duration
+	for _, r := range d.rules {
+		maxWindow = max(maxWindow, r.threshold.Window)
+	}
+	for actor, sp := range actors {
+		cached, ok := d.windows[actor]
+		if !ok {
+			rows, err := d.store.AccessLogActorWindow(ctx, actor, sp.from, sp.to)
+			if err != nil {
+				return nil, fmt.Errorf("read an actor's window: %w", err)
+			}
+			var kept []accesslog.Entry
+			for _, e := range rows {
+				if e.Seq < first && counted(e) {
+					kept = append(kept, e)
+				}
+			}
+			cached = kept
+		}
+		all := append(slices.Clone(cached), fresh[actor]...)
+		out[actor] = all
+		// Keep what later batches can still need: entries within the
+		// longest window before this batch's earliest instant.
+		cutoff := sp.to.Add(-maxWindow)
+		for _, e := range batch {
+			if e.Actor == actor && e.At.Add(-maxWindow).Before(cutoff) {
+				cutoff = e.At.Add(-maxWindow)
+			}
+		}
+		i := 0
+		for i < len(all) && !all[i].At.After(cutoff) {
+			i++
+		}
+		if len(all)-i <= maxActorRows {
+			d.windows[actor] = all[i:]
+		} else {
+			delete(d.windows, actor)
+		}
+	}
+	// Actors absent from the batch had nothing in it: their windows stay
+	// complete up to its end.
+	d.cachedUpTo = last
+	return out, nil
+}
+
 // widen extends s to cover (t-w, t].
 func (s span) widen(t time.Time, w time.Duration) span {
 	if s.to.IsZero() {
@@ -225,13 +305,9 @@ func (d *Detector) evaluate(ctx context.Context, batch []accesslog.Entry) ([]Ale
 			}
 		}
 	}
-	byActor := map[string][]accesslog.Entry{}
-	for actor, s := range actors {
-		rows, err := d.store.AccessLogActorWindow(ctx, actor, s.from, s.to)
-		if err != nil {
-			return nil, fmt.Errorf("read an actor's window: %w", err)
-		}
-		byActor[actor] = rows
+	byActor, err := d.actorWindows(ctx, batch, actors)
+	if err != nil {
+		return nil, err
 	}
 	byOrg := map[string][]accesslog.Entry{}
 	for org, s := range orgs {

@@ -105,6 +105,7 @@ func (r rule) slide(rows, points []accesslog.Entry) []Alert {
 	slices.SortFunc(points, byTime)
 	w, limit := r.threshold.Window, r.threshold.Limit
 	var out []Alert
+	var spans [][2]int           // for each alert, the widest [lo, hi) of its windows
 	subjects := map[string]int{} // subject → rows in the window, when distinct
 	lo, hi := 0, 0
 	for _, p := range points {
@@ -126,23 +127,30 @@ func (r rule) slide(rows, points []accesslog.Entry) []Alert {
 		if n <= limit {
 			continue
 		}
-		first, last := rows[lo].Seq, rows[lo].Seq
-		for _, e := range rows[lo:hi] {
-			first, last = min(first, e.Seq), max(last, e.Seq)
-		}
 		bucket := bucketOf(p.At, w)
 		if k := len(out) - 1; k >= 0 && out[k].WindowStart.Equal(bucket) {
 			a := &out[k]
-			a.Count, a.FirstSeq, a.LastSeq = max(a.Count, n), min(a.FirstSeq, first), max(a.LastSeq, last)
-			a.Actor = p.Actor
+			a.Count, a.Actor = max(a.Count, n), p.Actor
+			spans[k][0], spans[k][1] = min(spans[k][0], lo), max(spans[k][1], hi)
 			continue
 		}
 		key, _ := r.key(p)
 		out = append(out, Alert{
 			Rule: r.name, Key: key, Actor: p.Actor, Org: p.Org,
 			WindowStart: bucket, WindowEnd: bucket.Add(w), Window: w, Threshold: limit,
-			Count: n, FirstSeq: first, LastSeq: last, Status: StatusOpen,
+			Count: n, Status: StatusOpen,
 		})
+		spans = append(spans, [2]int{lo, hi})
+	}
+	// The entries an alert covers are those of the union of its windows,
+	// rows[lo:hi] at their widest: one pass each, not one per point (which
+	// made a busy actor's scan quadratic).
+	for k := range out {
+		first, last := rows[spans[k][0]].Seq, rows[spans[k][0]].Seq
+		for _, e := range rows[spans[k][0]:spans[k][1]] {
+			first, last = min(first, e.Seq), max(last, e.Seq)
+		}
+		out[k].FirstSeq, out[k].LastSeq = first, last
 	}
 	return out
 }
