@@ -89,7 +89,7 @@ func (d *Detector) loop() {
 	t := time.NewTicker(d.cfg.Interval)
 	defer t.Stop()
 	for {
-		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		if _, err := d.runFor(ctx, d.cfg.Interval/5); err != nil && ctx.Err() == nil {
 			d.logger.Warn("anomaly detector", "err", err)
 		}
 		select {
@@ -120,8 +120,17 @@ type Result struct {
 // RunOnce scans every entry after the cursor, batch by batch, raising and
 // updating alerts, until it reaches the end of the log.
 func (d *Detector) RunOnce(ctx context.Context) (Result, error) {
+	return d.runFor(ctx, 0)
+}
+
+// runFor is RunOnce that stops after budget (0: none) once a batch is
+// done. The background loop gives itself a fifth of each interval, so
+// that catching up on a long log (a first start, a bulk job's million
+// entries) lags behind instead of taking the cores from the requests.
+func (d *Detector) runFor(ctx context.Context, budget time.Duration) (Result, error) {
 	d.run.Lock()
 	defer d.run.Unlock()
+	start := time.Now()
 	var res Result
 	for {
 		n, raised, cursor, err := d.step(ctx)
@@ -131,7 +140,7 @@ func (d *Detector) RunOnce(ctx context.Context) (Result, error) {
 		if err != nil {
 			return res, err
 		}
-		if n < d.cfg.Batch {
+		if n < d.cfg.Batch || (budget > 0 && time.Since(start) > budget) {
 			break
 		}
 	}
