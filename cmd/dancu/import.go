@@ -34,7 +34,6 @@ func importCommand() *cli.Command {
 				&cli.IntFlag{Name: "batch", Value: importer.DefaultBatchSize, Usage: "rows per transaction"},
 				&cli.StringFlag{Name: "commune-codes", Value: string(importer.CommuneCodesAuto),
 					Usage: "how permanent_commune codes are read: auto (a 2025 code, else a legacy one), 2025, or legacy"},
-				&cli.BoolFlag{Name: "initial-load", Usage: "load an empty register: build its indexes once at the end (much faster; refused if anyone is registered)"},
 			},
 			Action: importPersons,
 		}},
@@ -50,7 +49,6 @@ func importPersons(ctx context.Context, c *cli.Command) error {
 		Legal: register.LegalBasis{DocumentNo: c.String("legal-doc"), DocumentDate: register.Date(c.String("legal-date")),
 			Issuer: c.String("legal-issuer")},
 		BatchSize: int(c.Int("batch")), Communes: importer.CommuneCodes(c.String("commune-codes")),
-		InitialLoad: c.Bool("initial-load"),
 	}
 	if opt.BatchSize < 1 {
 		return fmt.Errorf("--batch must be at least 1")

@@ -61,11 +61,8 @@ type Options struct {
 	// Legal is the legal basis of the import events. Defaults: document
 	// "IMPORT <source>", dated today, issued by "dancu import".
 	Legal     register.LegalBasis
-	BatchSize int // rows per transaction, default DefaultBatchSize
-	// InitialLoad loads an empty register: its indexes are built once at
-	// the end instead of row by row (refused if the register holds anyone).
-	InitialLoad bool
-	Communes    CommuneCodes // how permanent_commune codes are read, default CommuneCodesAuto
+	BatchSize int          // rows per transaction, default DefaultBatchSize
+	Communes  CommuneCodes // how permanent_commune codes are read, default CommuneCodesAuto
 	// Now is the clock (default time.Now): it dates the events and is the
 	// "today" that dates must not be after.
 	Now func() time.Time
@@ -161,20 +158,7 @@ func Run(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 	if opt.Writers == 0 && db.Engine == store.Postgres {
 		opt.Writers = maxWriters
 	}
-	if !opt.InitialLoad {
-		return run(ctx, db, opt)
-	}
-	// An initial load into an empty register drops the persons' secondary
-	// indexes and builds them once at the end (also after a failure; after
-	// a crash, the next start does).
-	if _, err := db.DeferPersonIndexes(ctx); err != nil {
-		return Summary{}, err
-	}
-	sum, err := run(ctx, db, opt)
-	if _, rerr := db.RestoreDeferredIndexes(context.WithoutCancel(ctx)); rerr != nil {
-		return sum, errors.Join(err, rerr)
-	}
-	return sum, err
+	return run(ctx, db, opt)
 }
 
 func run(ctx context.Context, db storage, opt Options) (Summary, error) {

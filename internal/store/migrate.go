@@ -74,9 +74,6 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 			applied = append(applied, m.Version)
 		}
 	}
-	if _, err := db.RestoreDeferredIndexes(ctx); err != nil {
-		return applied, err
-	}
 	return applied, nil
 }
 
