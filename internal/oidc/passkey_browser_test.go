@@ -3,8 +3,6 @@ package oidc_test
 import (
 	"context"
 	"net/url"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,35 +21,11 @@ import (
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/store"
 	"github.com/dancu-vn/dancu/internal/store/storetest"
+	"github.com/dancu-vn/dancu/internal/testenv"
 )
 
-// chromiumPath is Debian's Chromium, which scripts/setup.sh installs.
-const chromiumPath = "/usr/bin/chromium"
-
-// chromium starts a headless Chromium for the test and returns its tab.
-// A missing Chromium fails the test: the browser tests are part of the
-// suite, not an option.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath
-	if _, err := os.Stat(path); err != nil {
-		if path, err = exec.LookPath("chromium"); err != nil {
-			t.Fatalf("Chromium not found at %s nor on PATH: run scripts/setup.sh", chromiumPath)
-		}
-	}
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.Headless, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-dev-shm-usage", true)}
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox) // Chromium's sandbox refuses to run as root
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	t.Cleanup(cancelTab)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+// chromium starts the headless Chromium of the test environment.
+func chromium(t *testing.T) context.Context { return testenv.Chromium(t, 30*time.Second) }
 
 // registerScript registers a passkey from a page of the provider's
 // origin, as the citizen's web UI will: the API's begin, the browser's

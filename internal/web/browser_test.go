@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,34 +21,8 @@ import (
 	"github.com/dancu-vn/dancu/internal/web"
 )
 
-// chromiumPath is Debian's Chromium, which scripts/setup.sh installs.
-const chromiumPath = "/usr/bin/chromium"
-
-// chromium starts a headless Chromium for the test and returns its tab.
-// A missing Chromium fails the test: the browser tests are part of the
-// suite, not an option.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath
-	if _, err := os.Stat(path); err != nil {
-		if path, err = exec.LookPath("chromium"); err != nil {
-			t.Fatalf("Chromium not found at %s nor on PATH: run scripts/setup.sh", chromiumPath)
-		}
-	}
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.Headless, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1280, 900)}
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox) // Chromium's sandbox refuses to run as root
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	t.Cleanup(cancelTab)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
+// chromium starts the headless Chromium of the test environment.
+func chromium(t *testing.T) context.Context { return testenv.Chromium(t, 90*time.Second) }
 
 // screenshots is where pages are saved when DANCU_SCREENSHOTS=1: the
 // repository's docs/screenshots, for the README.
