@@ -176,6 +176,9 @@ func demoCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if _, err := setupDemoCards(ctx, a, cfg.DataDir, citizens); err != nil {
+				return err
+			}
 			df := demoFile{BaseURL: "http://" + ln.Addr().String(), Engine: string(a.db.Engine), Province: province, Persons: n,
 				Officers: officers, Operator: operator, Citizens: citizens, Partner: partner}
 			if err := writeDemoFile(cfg.DataDir, df); err != nil {
@@ -362,5 +365,7 @@ func printDemo(df demoFile, path string) {
 		df.Officers[1].Token, df.BaseURL)
 	fmt.Printf("  Demo partner (a telco; eKYC, bulk jobs, policy-bound reads, notifications):\n    client %s  secret %s\n\n",
 		df.Partner.ClientID, df.Partner.ClientSecret)
+	fmt.Printf("  Chip ID cards: the level-2 demo citizen holds one, signed by the demo CSCA (key in DATA/pki);\n" +
+		"    see GET /api/v1/persons/{id}/cards, verify with POST /api/v1/cards/verify or `dancu card verify` (docs/cards.md)\n\n")
 	fmt.Printf("  Everything above is also in %s. Stop with Ctrl-C.\n\n", path)
 }
