@@ -10,10 +10,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/apperr"
@@ -21,6 +18,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/idnum"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/sdjwt"
+	"github.com/dancu-vn/dancu/internal/signkey"
 )
 
 // SD-JWT VC (draft-ietf-oauth-sd-jwt-vc) profile.
@@ -64,8 +62,7 @@ type Service struct {
 	BaseURL func() string
 	Now     func() time.Time
 
-	keyMu sync.Mutex
-	key   *jose.JSONWebKey
+	statusSigner signkey.Stored
 }
 
 func (s *Service) now() time.Time {

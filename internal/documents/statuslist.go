@@ -4,11 +4,6 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -157,31 +152,5 @@ func (s *Service) StatusKeys(ctx context.Context) (jose.JSONWebKeySet, error) {
 // statusKey loads dancu's status list signing key (P-256, created once and
 // kept in the database so that every node signs with it).
 func (s *Service) statusKey(ctx context.Context) (*jose.JSONWebKey, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	if s.key != nil {
-		return s.key, nil
-	}
-	der, err := s.Store.LoadOrCreateSecret(ctx, statusKeySecret, func() ([]byte, error) {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		return x509.MarshalPKCS8PrivateKey(k)
-	})
-	if err != nil {
-		return nil, err
-	}
-	priv, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, apperr.Wrap(err, "parse status list key")
-	}
-	k := &jose.JSONWebKey{Key: priv, Algorithm: string(jose.ES256), Use: "sig"}
-	tp, err := k.Thumbprint(crypto.SHA256)
-	if err != nil {
-		return nil, apperr.Wrap(err, "status list key thumbprint")
-	}
-	k.KeyID = base64.RawURLEncoding.EncodeToString(tp)
-	s.key = k
-	return k, nil
+	return s.statusSigner.Load(ctx, s.Store, statusKeySecret)
 }

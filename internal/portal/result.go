@@ -3,19 +3,12 @@ package portal
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	_ "embed"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"image/png"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/boombuler/barcode"
@@ -24,6 +17,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/signkey"
 )
 
 // ResultDoc is the signed electronic document an approved dossier
@@ -56,39 +50,10 @@ const resultKeySecret = "portal-result-key"
 
 // signer signs results with one P-256 key kept in the database, so that
 // every node signs with it.
-type signer struct {
-	mu  sync.Mutex
-	key *jose.JSONWebKey
-}
+type signer struct{ signkey.Stored }
 
 func (sg *signer) load(ctx context.Context, st Store) (*jose.JSONWebKey, error) {
-	sg.mu.Lock()
-	defer sg.mu.Unlock()
-	if sg.key != nil {
-		return sg.key, nil
-	}
-	der, err := st.LoadOrCreateSecret(ctx, resultKeySecret, func() ([]byte, error) {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		return x509.MarshalPKCS8PrivateKey(k)
-	})
-	if err != nil {
-		return nil, err
-	}
-	priv, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, apperr.Wrap(err, "parse result key")
-	}
-	k := &jose.JSONWebKey{Key: priv, Algorithm: string(jose.ES256), Use: "sig"}
-	tp, err := k.Thumbprint(crypto.SHA256)
-	if err != nil {
-		return nil, apperr.Wrap(err, "result key thumbprint")
-	}
-	k.KeyID = base64.RawURLEncoding.EncodeToString(tp)
-	sg.key = k
-	return k, nil
+	return sg.Load(ctx, st, resultKeySecret)
 }
 
 // sign returns a compact JWS with a detached payload (RFC 7515 Appendix
