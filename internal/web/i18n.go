@@ -4,7 +4,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -15,17 +17,34 @@ var languages = []string{"vi", "en"}
 var catalogueFS embed.FS
 
 // catalogues holds every text of the UI, one flat map of keys per
-// language, from i18n/<lang>.json. Templates and handlers name keys only.
+// language, from i18n/<lang>.json and the areas' i18n/<area>.<lang>.json
+// (a key defined twice is an error). Templates and handlers name keys only.
 var catalogues = func() map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for _, l := range languages {
-		b, err := catalogueFS.ReadFile("i18n/" + l + ".json")
+		files, err := fs.Glob(catalogueFS, "i18n/*"+l+".json")
 		if err != nil {
 			panic(err)
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("web: catalogue %s: %v", l, err))
+		for _, f := range files {
+			if base := path.Base(f); base != l+".json" && !strings.HasSuffix(base, "."+l+".json") {
+				continue
+			}
+			b, err := catalogueFS.ReadFile(f)
+			if err != nil {
+				panic(err)
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				panic(fmt.Sprintf("web: catalogue %s: %v", f, err))
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					panic(fmt.Sprintf("web: catalogue %s: key %q defined twice", f, k))
+				}
+				m[k] = v
+			}
 		}
 		out[l] = m
 	}

@@ -26,7 +26,9 @@ import (
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
+	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/sharing"
 	"github.com/dancu-vn/dancu/internal/sms"
 )
@@ -62,6 +64,8 @@ type Services struct {
 	Documents *documents.Service // integrated documents
 	Sharing   *sharing.Service   // data-sharing consents
 	Cards     *card.Service      // identity QR for check-in
+	Portal    *portal.Service    // public-service portal: procedures, dossiers, payments, results
+	Residence *residence.Service // residence declarations: businesses' guests, police's view
 
 	Now func() time.Time
 }
@@ -123,8 +127,8 @@ func (u *UI) now() time.Time { return u.svc.Now().UTC() }
 // keep priority; every page path starts with /app/, /officer/ or /static/,
 // except the home page.
 func (u *UI) Routes(mux *http.ServeMux) {
-	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, u.secured(h)) }
-	post := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, u.secured(u.checkCSRF(h))) }
+	var page route = func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, u.secured(h)) }
+	var post route = func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, u.secured(u.checkCSRF(h))) }
 
 	mux.HandleFunc("GET /static/", handleStatic)
 	page("GET /{$}", u.handleHome)
@@ -160,6 +164,9 @@ func (u *UI) Routes(mux *http.ServeMux) {
 	page("GET /app/notifications", u.citizen(u.handleNotifications))
 	page("GET /app/identity-qr", u.citizen(u.handleIdentityQRPage))
 	post("POST /app/identity-qr", u.citizen(u.handleIdentityQRSubmit))
+	if u.svc.Portal != nil {
+		u.portalRoutes(page, post) // citizens' portal pages: portal_citizen.go
+	}
 	page("/app/", u.handleNotFound)
 
 	// Officers.
@@ -175,8 +182,18 @@ func (u *UI) Routes(mux *http.ServeMux) {
 	page("GET /officer/births/new", u.officer(u.handleBirthPage))
 	post("POST /officer/births/new", u.officer(u.handleBirthSubmit))
 	page("GET /officer/households/{id}", u.officer(u.handleOfficerHousehold))
+	if u.svc.Portal != nil {
+		u.officerDossierRoutes(page, post) // officers' dossier processing: officer_dossiers.go
+	}
+	if u.svc.Residence != nil {
+		u.officerResidenceRoutes(page, post) // police's view of declarations: officer_residence.go
+		u.businessRoutes(page, post)         // accommodation businesses: business.go
+	}
 	page("/officer/", u.handleNotFound)
 }
+
+// route registers a page or a form's POST handler.
+type route func(pattern string, h http.HandlerFunc)
 
 // secure reports whether the UI is served over https, so that its
 // cookies are marked Secure.

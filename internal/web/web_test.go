@@ -41,7 +41,7 @@ func TestWeb_HomeAndHeaders(t *testing.T) {
 		if st != 200 {
 			t.Fatalf("GET / = %d", st)
 		}
-		for _, want := range []string{`lang="vi"`, `href="/app/"`, `href="/officer/"`, `href="#main"`, "Ứng dụng công dân", "Sắp ra mắt"} {
+		for _, want := range []string{`lang="vi"`, `href="/app/"`, `href="/officer/"`, `href="#main"`, "Ứng dụng công dân", `href="/app/services"`, `href="/business/"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("home page lacks %q", want)
 			}
