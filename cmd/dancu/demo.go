@@ -136,6 +136,10 @@ func demoCommand() *cli.Command {
 		Action: withApp(func(ctx context.Context, c *cli.Command, a *app) error {
 			cfg := a.cfg
 			province := c.String("province")
+			// A demo's fees are paid through the sandbox bank.
+			if err := a.server.Portal.EnableSandbox(ctx); err != nil {
+				return err
+			}
 			n, err := a.db.CountPersons(ctx)
 			if err != nil {
 				return err

@@ -14,8 +14,15 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "serve the API on the configured database",
-		Flags: []cli.Flag{addrFlag()},
+		Flags: []cli.Flag{addrFlag(),
+			&cli.BoolFlag{Name: "payment-sandbox", Usage: "accept the sandbox payment provider's self-signed payments (development and training only; `demo` always does)", Sources: cli.EnvVars("DANCU_PAYMENT_SANDBOX")}},
 		Action: withApp(func(ctx context.Context, c *cli.Command, a *app) error {
+			if c.Bool("payment-sandbox") {
+				if err := a.server.Portal.EnableSandbox(ctx); err != nil {
+					return err
+				}
+				a.logger.Warn("the sandbox payment provider is on: fees can be paid without money")
+			}
 			ln, err := a.listen()
 			if err != nil {
 				return err

@@ -136,6 +136,9 @@ func NewWith(t testing.TB, db *store.DB, o Options) *Env {
 	if api.Portal, err = portal.Open(ctx, db, reg, alog, prov.Issuer, o.Now); err != nil {
 		t.Fatal(err)
 	}
+	if err := api.Portal.EnableSandbox(ctx); err != nil { // tests pay through the sandbox bank
+		t.Fatal(err)
+	}
 	api.Residence = &residence.Service{Store: db, Facts: db, Log: alog, Now: o.Now}
 	srv := httptest.NewUnstartedServer(api.Handler())
 	srv.Listener.Close()
