@@ -26,6 +26,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/pki"
 	"github.com/dancu-vn/dancu/internal/portal"
+	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/quota"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/residence"
@@ -133,6 +134,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		return nil, err
 	}
 	srv.Residence = &residence.Service{Store: db, Facts: db, Log: alog}
+	srv.Quality = &quality.Service{Store: db, Log: alog}
 	// Anomaly alerts: scans the access log in the background (read only).
 	srv.Alerts = anomaly.Start(db, cfg.Alerts, logger)
 	return &app{cfg: cfg, db: db, log: alog, reg: reg, eid: ids, server: srv, logger: logger, stop: stop}, nil

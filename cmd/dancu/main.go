@@ -144,7 +144,7 @@ func rootCommand() *cli.Command {
 		Commands: []*cli.Command{
 			serveCommand(), demoCommand(), migrateCommand(), seedCommand(), importCommand(),
 			auditCommand(), officerCommand(), tokenCommand(), clientCommand(), keysCommand(), versionCommand(),
-			proceduresCommand(),
+			proceduresCommand(), qualityCommand(),
 			pkiCommand(), cardCommand(), // chip ID cards: pki.go, card.go
 		},
 	}

@@ -49,6 +49,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.cardRoutes(mux)         // chip ID cards, their PKI, verification and check-in: see card.go
 	s.portalRoutes(mux)       // public-service portal: see portal.go
 	s.residenceRoutes(mux)    // residence declarations: see residence.go
+	s.qualityRoutes(mux)      // data-quality review queue: see quality.go
 	// A citizen's own access log, anomaly alerts: see alert.go.
 	s.oversightRoutes(mux)
 	s.webRoutes(mux) // the web UI: home, citizen app, officer console: see web.go

@@ -21,6 +21,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/pki"
 	"github.com/dancu-vn/dancu/internal/portal"
+	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/sharing"
@@ -73,6 +74,7 @@ type Server struct {
 	// results); Residence the residence declarations. Mounted when set.
 	Portal    *portal.Service
 	Residence *residence.Service
+	Quality   *quality.Service
 
 	// Web is the server-rendered UI (internal/web); built from the
 	// services above by WebUI when not set.

@@ -31,6 +31,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/pki"
 	"github.com/dancu-vn/dancu/internal/portal"
+	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/quota"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/residence"
@@ -140,6 +141,7 @@ func NewWith(t testing.TB, db *store.DB, o Options) *Env {
 		t.Fatal(err)
 	}
 	api.Residence = &residence.Service{Store: db, Facts: db, Log: alog, Now: o.Now}
+	api.Quality = &quality.Service{Store: db, Log: alog, Now: o.Now}
 	srv := httptest.NewUnstartedServer(api.Handler())
 	srv.Listener.Close()
 	srv.Listener = ln
