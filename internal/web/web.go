@@ -27,6 +27,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/portal"
+	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/sharing"
@@ -66,6 +67,7 @@ type Services struct {
 	Cards     *card.Service      // identity QR for check-in
 	Portal    *portal.Service    // public-service portal: procedures, dossiers, payments, results
 	Residence *residence.Service // residence declarations: businesses' guests, police's view
+	Quality   *quality.Service   // data-quality review queue
 
 	Now func() time.Time
 }
@@ -188,6 +190,9 @@ func (u *UI) Routes(mux *http.ServeMux) {
 	if u.svc.Residence != nil {
 		u.officerResidenceRoutes(page, post) // police's view of declarations: officer_residence.go
 		u.businessRoutes(page, post)         // accommodation businesses: business.go
+	}
+	if u.svc.Quality != nil {
+		u.officerQualityRoutes(page, post) // data-quality review queue: officer_quality.go
 	}
 	page("/officer/", u.handleNotFound)
 }
