@@ -114,7 +114,7 @@ type personPage struct {
 }
 
 // eventKinds are the events the console records, in its menu order.
-var eventKinds = []string{"name_change", "residence_change", "marriage", "divorce", "death"}
+var eventKinds = []string{"name_change", "residence_change", "marriage", "divorce", "death", "correction"}
 
 // handlePerson answers GET /officer/persons/{id}?as_of=YYYY-MM-DD: the
 // record as of a date (or now), with the timeline of every event. It

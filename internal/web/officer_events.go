@@ -18,9 +18,10 @@ import (
 // eventPage is the form of one kind of event for a person.
 type eventPage struct {
 	Page
-	IDNumber string
-	Kind     string
-	Communes []units.Unit
+	IDNumber    string
+	Kind        string
+	Communes    []units.Unit
+	Ethnicities []refdata.Ethnicity // corrections
 }
 
 // legalFields are the inputs of an act's legal basis, in every form.
@@ -33,6 +34,7 @@ var kindFields = map[string][]string{
 	"marriage":         {"spouse_id"},
 	"divorce":          {"spouse_id"},
 	"death":            {"death_date", "place"},
+	"correction":       {"birth_date", "birth_place", "hometown", "ethnicity", "father_id", "mother_id"},
 }
 
 func (u *UI) eventPage(w http.ResponseWriter, r *http.Request) (*eventPage, bool) {
@@ -42,7 +44,7 @@ func (u *UI) eventPage(w http.ResponseWriter, r *http.Request) (*eventPage, bool
 		return nil, false
 	}
 	p := &eventPage{Page: u.page(w, r, "officer", "title.event."+kind), IDNumber: id, Kind: kind,
-		Communes: communesFor(officerFrom(r).officer)}
+		Communes: communesFor(officerFrom(r).officer), Ethnicities: refdata.Ethnicities()}
 	return p, true
 }
 
@@ -109,6 +111,24 @@ func eventPayload(kind string, f url.Values) (json.RawMessage, error) {
 		pl = register.SpousePayload{SpouseID: v("spouse_id")}
 	case "death":
 		pl = register.DeathPayload{DeathDate: register.Date(v("death_date")), Place: v("place")}
+	case "correction":
+		// Only what the officer filled in changes; the rest stays.
+		opt := func(k string) *string {
+			if s := v(k); s != "" {
+				return &s
+			}
+			return nil
+		}
+		c := register.CorrectionPayload{BirthPlace: opt("birth_place"), Hometown: opt("hometown"), Ethnicity: opt("ethnicity"),
+			FatherID: opt("father_id"), MotherID: opt("mother_id")}
+		if d := v("birth_date"); d != "" {
+			date := register.Date(d)
+			c.BirthDate = &date
+		}
+		if c == (register.CorrectionPayload{}) {
+			return nil, apperr.Field(apperr.Invalid, "birth_date", "fill in at least one fact to correct")
+		}
+		pl = c
 	case "residence_change":
 		rp := register.ResidencePayload{Type: v("type"), End: v("end") == "1"}
 		switch {

@@ -77,6 +77,21 @@ func TestWeb_Quality(t *testing.T) {
 			t.Fatalf("dismiss without CSRF = %d", st)
 		}
 
+		// A correction through the console: an empty one is refused next
+		// to its first field; one with a hometown changes only that.
+		corr := "/officer/persons/" + dup.IDNumber + "/events/correction"
+		legal := url.Values{"effective_date": {"2026-01-06"}, "document_no": {"7/QĐ-CC"}, "document_date": {"2026-01-06"}, "issuer": {"UBND xã"}}
+		if st, _, body = b.submit(corr, corr, legal); st != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#birth_date"`) {
+			t.Fatalf("empty correction = %d\n%s", st, excerpt(body))
+		}
+		legal.Set("hometown", "Làng Dương Nỗ, Phú Vang")
+		if st, loc, body = b.submit(corr, corr, legal); st != http.StatusSeeOther {
+			t.Fatalf("correction = %d %s\n%s", st, loc, excerpt(body))
+		}
+		if got, _ := e.Register.ForSubject(e.Ctx, dup.IDNumber); got.Hometown != "Làng Dương Nỗ, Phú Vang" || got.BirthPlace != dup.BirthPlace {
+			t.Fatalf("after the correction: %q %q", got.Hometown, got.BirthPlace)
+		}
+
 		readerSecret := newOfficer(t, e, auth.Officer{Username: "dq-reader", Role: auth.RoleReader, UnitLevel: auth.LevelCommune, UnitCode: commune})
 		r := newBrowser(t, e)
 		r.loginOfficer("dq-reader", readerSecret)
