@@ -152,6 +152,10 @@ func demoCommand() *cli.Command {
 				}
 				n = int64(res.Persons)
 			}
+			// The data-quality queue the demo officers review.
+			if _, err := a.server.Quality.Scan(ctx, province); err != nil {
+				return err
+			}
 			officers, err := demoOfficers(ctx, a.db, province)
 			if err != nil {
 				return err
