@@ -268,6 +268,15 @@ func TestCLI_SeedAndAudit(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "seeded 300 persons") {
 				t.Fatalf("seed: exit %d\n%s", code, out)
 			}
+			// The data-quality scan, twice: the second finds nothing new.
+			out, code = run(t, "--db", dsn, "quality", "scan", "--province", "46")
+			if code != 0 || !strings.Contains(out, "scanned 300 persons of province 46") {
+				t.Fatalf("quality scan: exit %d\n%s", code, out)
+			}
+			out, code = run(t, "--db", dsn, "quality", "scan", "--province", "46")
+			if code != 0 || !strings.Contains(out, " 0 flags opened, 0 resolved") {
+				t.Fatalf("second quality scan: exit %d\n%s", code, out)
+			}
 			out, code = run(t, "--db", dsn, "seed", "--province", "99", "--people", "10")
 			if code == 0 || !strings.Contains(out, "not a province code") {
 				t.Errorf("seed of an unknown province: exit %d\n%s", code, out)
