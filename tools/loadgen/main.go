@@ -36,7 +36,7 @@ func main() {
 	demoPath := flag.String("demo", "dancu-data/demo.json", "demo.json written by `dancu demo` (base URL and tokens)")
 	base := flag.String("url", "", "base URL (overrides the demo file)")
 	token := flag.String("token", "", "bearer token (overrides the demo file's province officer)")
-	scenario := flag.String("scenario", "get", "get (GET /persons/{id}), search (GET /persons?name=…) or verify (POST /verify, partner token)")
+	scenario := flag.String("scenario", "get", "get (GET /persons/{id}), search (GET /persons?name=…), verify (POST /verify, partner token) or pages (the officer console's HTML pages)")
 	partnerToken := flag.String("partner-token", "", "verify: a partner access token with scope ekyc (default: from the demo file's partner)")
 	conc := flag.Int("c", 64, "concurrent clients")
 	duration := flag.Duration("duration", 20*time.Second, "how long to run")
@@ -87,6 +87,9 @@ func main() {
 
 	var ok, failed atomic.Int64
 	lat := make([][]time.Duration, *conc)
+	// pages: each kind of page's latencies apart, as well as all together.
+	kinds := []string{"person", "search", "dossiers", "quality"}
+	kindLat := make([][][]time.Duration, *conc)
 	ctx, cancel := context.WithTimeout(context.Background(), *duration)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -104,18 +107,30 @@ func main() {
 				t0 := time.Now()
 				var status int
 				var err error
-				if *scenario == "verify" {
+				kind := -1
+				switch *scenario {
+				case "verify":
 					i := r.IntN(len(sample))
 					body, _ := json.Marshal(map[string]string{"id_number": sample[i], "full_name": fullNames[i]})
 					status, err = post(client, *base+"/api/v1/verify", *partnerToken, body)
-				} else {
+				case "pages":
+					kind = r.IntN(len(kinds))
+					status, err = page(client, *base+pagePath(kinds[kind], r, sample, names), *token)
+				default:
 					status, _, err = get(path)
 				}
 				if err != nil || status != 200 {
 					failed.Add(1)
 					continue
 				}
-				lat[w] = append(lat[w], time.Since(t0))
+				d := time.Since(t0)
+				lat[w] = append(lat[w], d)
+				if kind >= 0 {
+					if kindLat[w] == nil {
+						kindLat[w] = make([][]time.Duration, len(kinds))
+					}
+					kindLat[w][kind] = append(kindLat[w][kind], d)
+				}
 				ok.Add(1)
 			}
 		}(w)
@@ -136,6 +151,47 @@ func main() {
 	fmt.Printf("requests ok %d, failed %d in %.1fs: %.0f req/s; latency p50 %s p95 %s p99 %s max %s\n",
 		ok.Load(), failed.Load(), elapsed.Seconds(), float64(ok.Load())/elapsed.Seconds(),
 		pct(0.50).Round(10*time.Microsecond), pct(0.95).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
+	for k, name := range kinds {
+		var ls []time.Duration
+		for _, w := range kindLat {
+			if w != nil {
+				ls = append(ls, w[k]...)
+			}
+		}
+		if len(ls) == 0 {
+			continue
+		}
+		slices.Sort(ls)
+		fmt.Printf("  %-9s %6d pages: p50 %s p95 %s\n", name, len(ls),
+			ls[len(ls)/2].Round(10*time.Microsecond), ls[int(0.95*float64(len(ls)-1))].Round(10*time.Microsecond))
+	}
+}
+
+// pagePath picks an officer console page of a kind.
+func pagePath(kind string, r *rand.Rand, ids, names []string) string {
+	switch kind {
+	case "person":
+		return "/officer/persons/" + ids[r.IntN(len(ids))]
+	case "search":
+		return "/officer/?name=" + url.QueryEscape(names[r.IntN(len(names))])
+	case "dossiers":
+		return "/officer/dossiers"
+	}
+	return "/officer/quality"
+}
+
+// page loads an HTML page of the officer console, whose cookie holds the
+// officer's token, and drains it.
+func page(client *http.Client, target, token string) (int, error) {
+	req, _ := http.NewRequest("GET", target, nil)
+	req.AddCookie(&http.Cookie{Name: "dancu_officer", Value: token})
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
 
 // post sends a JSON body with a bearer token and drains the answer.
