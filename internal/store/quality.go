@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/idnum"
 	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/register"
 )
@@ -33,13 +34,19 @@ func (db *DB) ScanPersons(ctx context.Context, province, after string, limit int
 }
 
 // DuplicateBlocks implements quality.Store: the records sharing folded
-// name, gender and birth year with another, grouped so.
+// name, gender and birth year with another, grouped so. Only the facts
+// the record linkage compares are read (JSON fields and columns), so the
+// sort stays small at a million records.
 func (db *DB) DuplicateBlocks(ctx context.Context, province string) ([][]*register.Person, error) {
 	scope := `$1 = ''`
 	if province != "" {
 		scope = provinceScope
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT p.name_key, p.gender, p.birth_year, p.record FROM persons p
+	rows, err := db.read.QueryContext(ctx, `SELECT p.name_key, p.gender, p.birth_year, p.id_number, p.birth_date,
+		p.record->>'birth_place', p.record->>'hometown', p.record->>'ethnicity', p.record->>'father_id',
+		p.record->>'mother_id', p.record->>'spouse_id', p.perm_commune, p.perm_province, p.temp_commune,
+		p.temp_province, p.cur_commune, p.cur_province
+		FROM persons p
 		JOIN (SELECT name_key, gender, birth_year FROM persons WHERE `+scope+`
 		      GROUP BY name_key, gender, birth_year HAVING COUNT(*) > 1) d
 		  ON p.name_key = d.name_key AND p.gender = d.gender AND p.birth_year = d.birth_year
@@ -52,20 +59,27 @@ func (db *DB) DuplicateBlocks(ctx context.Context, province string) ([][]*regist
 	var out [][]*register.Person
 	last := ""
 	for rows.Next() {
-		var key, gender string
+		var key, gender, birth string
 		var year int
-		var raw []byte
-		if err := rows.Scan(&key, &gender, &year, &raw); err != nil {
+		var p register.Person
+		var place, home, eth, father, mother, spouse sql.NullString
+		var res [3]register.Residence
+		if err := rows.Scan(&key, &gender, &year, &p.IDNumber, &birth, &place, &home, &eth, &father, &mother, &spouse,
+			&res[0].Commune, &res[0].Province, &res[1].Commune, &res[1].Province, &res[2].Commune, &res[2].Province); err != nil {
 			return nil, mapErr(err, "duplicate blocks")
 		}
-		p, err := decodePerson(raw)
-		if err != nil {
-			return nil, err
+		p.Gender, p.BirthDate = idnum.Gender(gender), register.Date(birth)
+		p.BirthPlace, p.Hometown, p.Ethnicity = place.String, home.String, eth.String
+		p.FatherID, p.MotherID, p.SpouseID = father.String, mother.String, spouse.String
+		for i, r := range []**register.Residence{&p.Permanent, &p.Temporary, &p.Current} {
+			if res[i].Commune != "" {
+				*r = &res[i]
+			}
 		}
 		if k := key + "|" + gender + "|" + strconv.Itoa(year); k != last || len(out) == 0 {
 			out, last = append(out, nil), k
 		}
-		out[len(out)-1] = append(out[len(out)-1], p)
+		out[len(out)-1] = append(out[len(out)-1], &p)
 	}
 	return out, mapErr(rows.Err(), "duplicate blocks")
 }
