@@ -9,6 +9,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/register"
+	"github.com/dancu-vn/dancu/internal/units"
 )
 
 // Effects of approval that record an event in the register.
@@ -17,11 +18,12 @@ const (
 	EffectRegisterMarriage  = "register_marriage"            // the applicant's marriage to partner_id_number
 	EffectTemporaryResident = "register_temporary_residence" // temporary_commune, temporary_address, until
 	EffectPermanentResident = "register_permanent_residence" // new_commune, new_address
+	EffectTemporaryAbsence  = "register_temporary_absence"   // from, until, destination_commune, destination_address, reason
 )
 
 // effects lists every known effect.
 var effects = []string{EffectNone, EffectRegisterBirth, EffectRegisterDeath, EffectRegisterMarriage,
-	EffectTemporaryResident, EffectPermanentResident}
+	EffectTemporaryResident, EffectPermanentResident, EffectTemporaryAbsence}
 
 // recordEffect records the register event an approval makes, through
 // register.Service.RecordEvent (its rules and jurisdiction), with the
@@ -32,6 +34,9 @@ func (s *Service) recordEffect(ctx context.Context, a auth.Actor, d *Dossier, p 
 	req := register.EventRequest{EffectiveDate: register.Date(today),
 		Legal: register.LegalBasis{DocumentNo: d.ID, DocumentDate: register.Date(today), Issuer: officeName(d, p, now)}}
 	id := d.ApplicantID
+	if p.Subject != SubjectSelf && d.SubjectID != "" {
+		id = d.SubjectID // the minor child the applicant declared for
+	}
 	var payload any
 	switch p.Effect {
 	case EffectRegisterDeath:
@@ -52,6 +57,10 @@ func (s *Service) recordEffect(ctx context.Context, a auth.Actor, d *Dossier, p 
 	case EffectPermanentResident:
 		req.Kind, payload = register.KindResidence, register.ResidencePayload{Type: "permanent",
 			Place: &register.Residence{Commune: f["new_commune"], Address: f["new_address"]}}
+	case EffectTemporaryAbsence:
+		req.Kind, payload = register.KindResidence, register.ResidencePayload{Type: "temporary_absence",
+			Absence: &register.Absence{From: register.Date(f["from"]), Until: register.Date(f["until"]),
+				Destination: destination(f["destination_address"], f["destination_commune"], today), Reason: f["reason"]}}
 	default:
 		return s.Store.CommitDossiers(ctx, c)
 	}
@@ -67,6 +76,21 @@ func (s *Service) recordEffect(ctx context.Context, a auth.Actor, d *Dossier, p 
 	reg.Store = s.Store.RegisterWith(c)
 	_, err = reg.RecordEvent(ctx, a, id, req)
 	return err
+}
+
+// destination writes where an absent person goes as the register keeps it,
+// free text: the address, then the commune and province by name when the
+// destination is in Viet Nam (abroad, the address names the country).
+func destination(address, commune, today string) string {
+	c, ok := units.Find(commune, units.Commune, today)
+	if !ok {
+		return address
+	}
+	out := address + ", " + c.FullName()
+	if pr, ok := units.Find(c.ProvinceCode, units.Province, today); ok {
+		out += ", " + pr.FullName()
+	}
+	return out
 }
 
 // sameName requires the name given in a form to be the register's for

@@ -95,6 +95,19 @@ const (
 	EffectRegisterBirth = "register_birth" // creates the person with a new ID number
 )
 
+// Subjects: whom a dossier may concern besides its applicant.
+const (
+	// SubjectSelf: the applicant himself (the default).
+	SubjectSelf = ""
+	// SubjectSelfOrMinorChild: the applicant, or his child under 18 named
+	// in the field SubjectField (empty: himself).
+	SubjectSelfOrMinorChild = "self_or_minor_child"
+)
+
+// SubjectField is the field naming the person a dossier concerns when
+// the procedure allows another subject than the applicant.
+const SubjectField = "subject_id_number"
+
 // Procedure is an administrative procedure (thủ tục hành chính) as data.
 type Procedure struct {
 	Code          string     `json:"code"`
@@ -108,6 +121,9 @@ type Procedure struct {
 	Handling      Handling   `json:"handling"`
 	Result        Result     `json:"result"`
 	Effect        string     `json:"effect,omitempty"`
+	// Subject says whom a dossier may concern: SubjectSelf or
+	// SubjectSelfOrMinorChild (the form then has SubjectField).
+	Subject string `json:"subject,omitempty"`
 	// Parts makes this a linked procedure (liên thông): one submission
 	// fanned out into one dossier per part, each to its own office.
 	Parts []Part `json:"parts,omitempty"`
@@ -169,6 +185,9 @@ func (p *Procedure) Validate() error {
 	if p.Fee < 0 {
 		return apperr.Field(apperr.Invalid, "fee", "%s: the fee cannot be negative", p.Code)
 	}
+	if err := p.validateSubject(); err != nil {
+		return err
+	}
 	if p.Linked() {
 		return nil // the parts carry the rest
 	}
@@ -193,6 +212,30 @@ func (p *Procedure) Validate() error {
 	return nil
 }
 
+// validateSubject checks the subject key against the subject field: a
+// procedure that allows a minor child declares SubjectField as an
+// optional, asked (not prefilled) id_number field; no other procedure has
+// it, so that the field always means the same thing.
+func (p *Procedure) validateSubject() error {
+	f, has := p.Field(SubjectField)
+	switch p.Subject {
+	case SubjectSelf:
+		if has {
+			return apperr.Field(apperr.Invalid, "fields", "%s: the field %q needs \"subject\": %q", p.Code, SubjectField, SubjectSelfOrMinorChild)
+		}
+	case SubjectSelfOrMinorChild:
+		if p.Linked() {
+			return apperr.Field(apperr.Invalid, "subject", "%s: a linked procedure's parts say whom they concern", p.Code)
+		}
+		if !has || f.Type != TypeIDNumber || f.Required || f.Prefill != "" {
+			return apperr.Field(apperr.Invalid, "fields", "%s: subject %q needs an optional, asked id_number field %q", p.Code, p.Subject, SubjectField)
+		}
+	default:
+		return apperr.Field(apperr.Invalid, "subject", "%s: unknown subject %q", p.Code, p.Subject)
+	}
+	return nil
+}
+
 // ValidateSet checks procedures together: the parts of linked procedures
 // exist, are not linked themselves, and wait only for earlier parts.
 func ValidateSet(ps []*Procedure) error {
@@ -207,8 +250,8 @@ func ValidateSet(ps []*Procedure) error {
 		done := map[string]bool{}
 		for _, part := range p.Parts {
 			q := byCode[part.Procedure]
-			if q == nil || q.Linked() {
-				return apperr.Field(apperr.Invalid, "parts", "%s: part %q is not a simple procedure", p.Code, part.Procedure)
+			if q == nil || q.Linked() || q.Subject != SubjectSelf {
+				return apperr.Field(apperr.Invalid, "parts", "%s: part %q is not a simple procedure for the applicant", p.Code, part.Procedure)
 			}
 			if part.After != "" && !done[part.After] {
 				return apperr.Field(apperr.Invalid, "parts", "%s: part %q waits for %q, which is not an earlier part", p.Code, part.Procedure, part.After)

@@ -155,6 +155,15 @@ func (s *Service) Submit(ctx context.Context, c Citizen, req SubmitRequest) ([]*
 	if err := p.checkDocuments(req.Documents, true); err != nil {
 		return nil, err
 	}
+	// The person the dossier concerns: the applicant, or his minor child.
+	subject, err := s.subjectOf(ctx, p, person, values, today)
+	if err != nil {
+		return nil, err
+	}
+	subjectID := ""
+	if p.Subject != SubjectSelf {
+		subjectID = subject.IDNumber
+	}
 	parts := []Part{{Procedure: p.Code}}
 	procs := map[string]*Procedure{p.Code: p}
 	groupID := ""
@@ -188,12 +197,12 @@ func (s *Service) Submit(ctx context.Context, c Citizen, req SubmitRequest) ([]*
 		if err := pp.checkDocuments(docs, false); err != nil {
 			return nil, err
 		}
-		unit, level, province, err := pp.handlingUnit(person, vals, today)
+		unit, level, province, err := pp.handlingUnit(subject, vals, today)
 		if err != nil {
 			return nil, err
 		}
 		d := &Dossier{ID: newID("HS-"), Procedure: pp.Code, GroupID: groupID, WaitsFor: part.After,
-			ApplicantID: c.IDNumber, AccountID: c.AccountID, UnitCode: unit, UnitLevel: level, Province: province,
+			ApplicantID: c.IDNumber, AccountID: c.AccountID, SubjectID: subjectID, UnitCode: unit, UnitLevel: level, Province: province,
 			State: Submitted, Fields: vals, Documents: docs, Fee: pp.Fee, DueAt: DueAt(now, pp.TimeLimitDays),
 			Version: 1, SubmittedAt: now, UpdatedAt: now}
 		c0.New = append(c0.New, d)
@@ -301,6 +310,9 @@ func (s *Service) Resubmit(ctx context.Context, c Citizen, id string, req Resubm
 	}
 	vals, err := p.fill(person, own, register.Today(now))
 	if err != nil {
+		return nil, err
+	}
+	if err := sameSubject(p, d, vals); err != nil {
 		return nil, err
 	}
 	docs := slices.DeleteFunc(slices.Clone(d.Documents), func(x DocumentRef) bool {
@@ -477,7 +489,9 @@ func (p *Procedure) checkDocuments(docs []DocumentRef, strict bool) error {
 }
 
 // handlingUnit returns the office that handles a dossier: its unit code,
-// level and province.
+// level and province. "applicant" is the permanent residence of the
+// person the dossier concerns: the applicant, or the child he declares
+// for.
 func (p *Procedure) handlingUnit(person *register.Person, vals map[string]string, today string) (string, string, string, error) {
 	var commune string
 	if from, ok := strings.CutPrefix(p.Handling.UnitFrom, "field:"); ok {
