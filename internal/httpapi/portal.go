@@ -8,6 +8,7 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/portal"
+	"github.com/dancu-vn/dancu/internal/web"
 )
 
 // portalRoutes registers the public-service portal's API: the catalogue
@@ -107,8 +108,14 @@ func (s *Server) handlePortalKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleResultVerify answers GET /verify/{result}?sha256=: the public
-// verification of a result document (its QR code leads here).
+// verification of a result document (its QR code leads here). A browser
+// gets the web UI's page, anyone else JSON.
 func (s *Server) handleResultVerify(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Accept")
+	if ui := s.WebUI(); ui != nil && web.PrefersHTML(r) {
+		ui.VerifyResultPage(w, r)
+		return
+	}
 	v, err := s.Portal.Verify(r.Context(), r.PathValue("result"), r.URL.Query().Get("sha256"))
 	if err != nil {
 		writeError(w, r, err)

@@ -114,6 +114,12 @@ func (u *UI) handleNotifications(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	dossiers, err := u.portalNotifications(r, &p.Page) // portal_dossiers.go
+	if err != nil {
+		u.renderServiceError(w, r, err)
+		return
+	}
+	p.Items = append(p.Items, dossiers...)
 	slices.SortStableFunc(p.Items, func(a, b notification) int { return b.At.Compare(a.At) })
 	if len(p.Items) > maxNotifications {
 		p.Items = p.Items[:maxNotifications]
