@@ -187,6 +187,7 @@ func demoCommand() *cli.Command {
 			if _, err := setupDemoCards(ctx, a, cfg.DataDir, citizens); err != nil {
 				return err
 			}
+			setupDemoBusiness(ctx, a, province, citizens) // the demo hotel: demo_business.go
 			df := demoFile{BaseURL: "http://" + ln.Addr().String(), Engine: string(a.db.Engine), Province: province, Persons: n,
 				Officers: officers, Operator: operator, Citizens: citizens, Partner: partner}
 			if err := writeDemoFile(cfg.DataDir, df); err != nil {

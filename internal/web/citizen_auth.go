@@ -123,7 +123,9 @@ func (u *UI) handleRegisterCodeSubmit(w http.ResponseWriter, r *http.Request) {
 // safeNext returns where to go after a login: a local path of the app,
 // never another site.
 func safeNext(next string) string {
-	if strings.HasPrefix(next, "/app/") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") {
+	// The pages that use the e-ID session: the citizen app and the
+	// businesses' area, whose representatives log in as citizens.
+	if (strings.HasPrefix(next, "/app/") || strings.HasPrefix(next, "/business/")) && !strings.ContainsAny(next, "\\\r\n") {
 		return next
 	}
 	return "/app/"

@@ -45,6 +45,8 @@ func TestSafeNext(t *testing.T) {
 		"https://evil.example/":    "/app/",
 		"//evil.example/app/":      "/app/",
 		"/officer/":                "/app/",
+		"/business/ORG-1/":         "/business/ORG-1/",
+		"/business":                "/app/",
 		"/app/\\evil":              "/app/",
 		"/app/x\r\nSet-Cookie: a":  "/app/",
 	} {
