@@ -21,13 +21,15 @@ type securityPage struct {
 	Passkeys []eid.Passkey
 	// PasskeysOn: passkeys can be registered from this page's host.
 	PasskeysOn bool
+	TOTPOn     bool // a TOTP app is the second factor (citizen_account.go)
 }
 
 // handleSecurity answers GET /app/security.
 func (u *UI) handleSecurity(w http.ResponseWriter, r *http.Request) {
 	c := citizenFrom(r)
 	ctx := r.Context()
-	p := &securityPage{Page: u.page(w, r, "app", "title.security"), Account: c.account, Current: c.session.ID}
+	p := &securityPage{Page: u.page(w, r, "app", "title.security"), Account: c.account, Current: c.session.ID,
+		TOTPOn: c.account.TOTPSecret != ""}
 	var err error
 	if p.Sessions, err = u.svc.EID.Sessions(ctx, c.account.ID); err == nil {
 		if p.Devices, err = u.svc.EID.Devices(ctx, c.account.ID); err == nil {

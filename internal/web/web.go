@@ -145,6 +145,7 @@ func (u *UI) Routes(mux *http.ServeMux) {
 	page("GET /app/login/code", u.handleLoginCodePage)
 	post("POST /app/login/code", u.handleLoginCodeSubmit)
 	post("POST /app/logout", u.handleLogout)
+	u.accountRoutes(page, post) // passcode reset and TOTP app: citizen_account.go
 
 	// Citizens: their data.
 	page("GET /app/{$}", u.citizen(u.handleAppHome))
