@@ -165,6 +165,9 @@ func (u *UI) Routes(mux *http.ServeMux) {
 	post("POST /app/security/passkeys/begin", u.citizenJSON(u.handlePasskeyBegin))
 	post("POST /app/security/passkeys", u.citizenJSON(u.handlePasskeyFinish))
 	page("GET /app/notifications", u.citizen(u.handleNotifications))
+	if u.svc.Cards != nil {
+		page("GET /app/card", u.citizen(u.handleCard))
+	}
 	page("GET /app/identity-qr", u.citizen(u.handleIdentityQRPage))
 	post("POST /app/identity-qr", u.citizen(u.handleIdentityQRSubmit))
 	if u.svc.Portal != nil {
