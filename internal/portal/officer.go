@@ -40,10 +40,10 @@ func (s *Service) List(ctx context.Context, a auth.Actor, f Filter) ([]*Dossier,
 	if err != nil {
 		return nil, err
 	}
-	entries := make([]accesslog.Entry, len(ds))
-	for i, d := range ds {
+	var entries []accesslog.Entry
+	for _, d := range ds {
 		d.markOverdue(f.Now)
-		entries[i] = s.entry(a, ActionDossierList, accesslog.OutcomeOK, d)
+		entries = append(entries, s.entries(a, ActionDossierList, accesslog.OutcomeOK, d)...)
 	}
 	if err := s.Log.Record(ctx, entries...); err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ func (s *Service) Get(ctx context.Context, a auth.Actor, id string) (*Dossier, e
 	if d.History, err = s.Store.DossierHistory(ctx, id); err != nil {
 		return nil, err
 	}
-	if err := s.Log.Record(ctx, s.entry(a, ActionDossierRead, accesslog.OutcomeOK, d)); err != nil {
+	if err := s.Log.Record(ctx, s.entries(a, ActionDossierRead, accesslog.OutcomeOK, d)...); err != nil {
 		return nil, err
 	}
 	d.markOverdue(s.now())
@@ -82,7 +82,7 @@ func (s *Service) visible(ctx context.Context, a auth.Actor, id, action string) 
 		return nil, err
 	}
 	if !inJurisdiction(a, d) {
-		if err := s.Log.Record(ctx, s.entry(a, action, accesslog.OutcomeDenied, d)); err != nil {
+		if err := s.Log.Record(ctx, s.entries(a, action, accesslog.OutcomeDenied, d)...); err != nil {
 			return nil, err
 		}
 		return nil, apperr.E(apperr.NotFound, "no such dossier in your jurisdiction")
@@ -183,7 +183,7 @@ func (s *Service) Do(ctx context.Context, a auth.Actor, id string, act Act) (*Do
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Log.Record(ctx, s.entry(a, action, accesslog.OutcomeOK, d)); err != nil {
+	if err := s.Log.Record(ctx, s.entries(a, action, accesslog.OutcomeOK, d)...); err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, a, id)

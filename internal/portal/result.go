@@ -202,6 +202,7 @@ func (s *Service) Keys(ctx context.Context) (jose.JSONWebKeySet, error) {
 // names the document and its issuer, never the person's data.
 type Verification struct {
 	ResultID       string    `json:"result_id"`
+	DossierID      string    `json:"dossier_id"` // printed on the document
 	Title          string    `json:"title"`
 	Procedure      string    `json:"procedure"`
 	Issuer         string    `json:"issuer_unit"`
@@ -231,7 +232,7 @@ func (s *Service) Verify(ctx context.Context, resultID, sha string) (*Verificati
 		return nil, err
 	}
 	sum := sha256.Sum256(r.PDF)
-	v := &Verification{ResultID: r.ID, Title: r.Title, Procedure: d.Procedure, Issuer: r.UnitCode, IssuedAt: r.IssuedAt,
+	v := &Verification{ResultID: r.ID, DossierID: r.DossierID, Title: r.Title, Procedure: d.Procedure, Issuer: r.UnitCode, IssuedAt: r.IssuedAt,
 		SHA256: r.SHA256, Signature: r.Signature, KeyID: r.KeyID,
 		SignatureValid: hex.EncodeToString(sum[:]) == r.SHA256 && VerifyDetached(r.Signature, r.PDF, keys) == nil}
 	if sha != "" {

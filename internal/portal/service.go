@@ -261,8 +261,7 @@ func (s *Service) MyDossier(ctx context.Context, c Citizen, id string) (*Dossier
 		return nil, err
 	}
 	if d.ApplicantID != c.IDNumber {
-		e := s.entry(c.actor(), ActionDossierRead, accesslog.OutcomeDenied, d)
-		if err := s.Log.Record(ctx, e); err != nil {
+		if err := s.Log.Record(ctx, s.entries(c.actor(), ActionDossierRead, accesslog.OutcomeDenied, d)...); err != nil {
 			return nil, err
 		}
 		return nil, apperr.E(apperr.NotFound, "no such dossier")
@@ -347,10 +346,20 @@ func (s *Service) MarkRead(ctx context.Context, c Citizen, id string) error {
 }
 
 // entry is an access-log entry of an act on a dossier's applicant.
-func (s *Service) entry(a auth.Actor, action, outcome string, d *Dossier) accesslog.Entry {
-	return accesslog.Entry{At: s.now(), Actor: a.ID, ActorRole: a.Role, Org: a.Org, Unit: a.UnitCode,
+// entries are the access-log entries of an act on a dossier: one about
+// the applicant and, when the dossier is about someone else (a minor
+// child, a newborn, the deceased), one about that person too — the
+// dossier holds both persons' data.
+func (s *Service) entries(a auth.Actor, action, outcome string, d *Dossier) []accesslog.Entry {
+	e := accesslog.Entry{At: s.now(), Actor: a.ID, ActorRole: a.Role, Org: a.Org, Unit: a.UnitCode,
 		Purpose: a.Purpose, LegalBasis: a.Legal, Subject: d.ApplicantID, Action: action,
 		Fields: "dossier:" + d.ID, Outcome: outcome, RequestID: a.RequestID}
+	out := []accesslog.Entry{e}
+	if d.SubjectID != "" && d.SubjectID != d.ApplicantID {
+		e.Subject = d.SubjectID
+		out = append(out, e)
+	}
+	return out
 }
 
 // prefill returns the register's value of a source for a person.

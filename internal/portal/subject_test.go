@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/register"
@@ -163,6 +164,23 @@ func TestPortal_SubjectMinorChild(t *testing.T) {
 		}
 		if got := subjectApprove(t, te, f.parentToken, d); got.State != portal.Approved || got.SubjectID != f.child.IDNumber {
 			t.Fatalf("approved: state %s subject %s", got.State, got.SubjectID)
+		}
+		// The officer's reads and acts on the dossier are in the child's
+		// access log as well as the parent's: it holds both persons' data.
+		for _, who := range []string{f.parent.IDNumber, f.child.IDNumber} {
+			logged, err := te.DB.AccessLogEntries(te.Ctx, accesslog.Filter{Subject: who, Actor: subjectRegistrar(commune).ID, Limit: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			acts := map[string]bool{}
+			for _, e := range logged {
+				if e.Fields == "dossier:"+d["id"].(string) {
+					acts[e.Action] = true
+				}
+			}
+			if !acts["dossier.approve"] || !acts["dossier.read"] {
+				t.Errorf("access log of %s: %v", who, acts)
+			}
 		}
 		child, err := te.Register.ForSubject(te.Ctx, f.child.IDNumber)
 		if err != nil {
