@@ -228,6 +228,13 @@ func TestWeb_Business(t *testing.T) {
 			if !found {
 				t.Errorf("no residence.guest_check entry for the guest in %+v", entries)
 			}
+			// The guest sees the hotel by its name in who accessed his data.
+			e.Citizen(guest, "0912000097")
+			g := newBrowser(t, e)
+			g.loginCitizen(e, guest, "0912000097")
+			if _, body := g.get("/app/access-log"); !strings.Contains(body, org.Name) || !strings.Contains(body, "Cơ sở lưu trú kiểm tra thông tin khách") {
+				t.Errorf("the guest's access log lacks %q:\n%s", org.Name, excerpt(body))
+			}
 		})
 
 		t.Run("check out twice", func(t *testing.T) {

@@ -180,6 +180,18 @@ func (u *UI) accessorName(r *http.Request, p *accessLogPage, e accesslog.Entry, 
 	if e.Unit != "" {
 		return p.T("access.officer_of", unitName(e.Unit))
 	}
+	// An organisation acting other than through a client of its own (a
+	// hotel's representative on the web): its registered name.
+	if e.Org != "" && u.svc.EID != nil {
+		key := "org:" + e.Org
+		if n, ok := cache[key]; ok {
+			return n
+		}
+		if o, err := u.svc.EID.Organisation(r.Context(), e.Org); err == nil {
+			cache[key] = o.Name
+			return o.Name
+		}
+	}
 	if has(p.Lang, "role."+e.ActorRole) {
 		return p.T("role." + e.ActorRole)
 	}
