@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/auth"
 )
@@ -25,14 +24,12 @@ type Detector struct {
 	now    func() time.Time
 	logger *slog.Logger
 
-	run sync.Mutex // one RunOnce at a time; guards the window cache below
+	run sync.Mutex // one RunOnce at a time; guards the windows below
 
-	// windows caches each actor's entries that actor rules count, as
-	// read or scanned up to seq cachedUpTo, so that a busy actor's window
-	// is read from the database once rather than again for every batch
-	// (which made each scan cost the whole window: quadratic under load).
-	windows    map[string][]accesslog.Entry
-	cachedUpTo int64
+	// windows are each rule's sliding window for each key, as scanned up
+	// to seq upTo (windows.go).
+	windows map[string]window
+	upTo    int64
 
 	mu     sync.Mutex // guards raised and open
 	raised map[string]int64
@@ -184,164 +181,6 @@ func (d *Detector) step(ctx context.Context) (int, []Alert, int64, error) {
 	}
 	d.mu.Unlock()
 	return len(batch), raised, next, nil
-}
-
-// group is one rule's points for one key in a batch.
-type group struct {
-	rule   rule
-	key    string
-	org    bool // key is an organisation
-	points []accesslog.Entry
-}
-
-// span is a time range (From, To] to read around a batch.
-type span struct{ from, to time.Time }
-
-// maxActorRows bounds one actor's cached window; beyond it the actor's
-// window is read from the database each batch, as without the cache.
-const maxActorRows = 1_000_000
-
-// actorWindows returns, for each actor of the batch, its entries that
-// actor rules count within its span: from the cache when it covers the
-// log up to the batch, else from the database. It then brings the cache
-// up to the batch's end. Caller holds d.run.
-func (d *Detector) actorWindows(ctx context.Context, batch []accesslog.Entry, actors map[string]span) (map[string][]accesslog.Entry, error) {
-	first, last := batch[0].Seq, batch[len(batch)-1].Seq
-	if d.windows == nil || first != d.cachedUpTo+1 {
-		d.windows = map[string][]accesslog.Entry{} // another node scanned meanwhile, or first run
-	}
-	counted := func(e accesslog.Entry) bool {
-		for _, r := range d.rules {
-			if _, byOrg := r.key(e); !byOrg && r.matches(e) {
-				return true
-			}
-		}
-		return false
-	}
-	fresh := map[string][]accesslog.Entry{}
-	for _, e := range batch {
-		if _, ok := actors[e.Actor]; ok && counted(e) {
-			fresh[e.Actor] = append(fresh[e.Actor], e)
-		}
-	}
-	out := make(map[string][]accesslog.Entry, len(actors))
-	var maxWindow time.Duration
-	for _, r := range d.rules {
-		maxWindow = max(maxWindow, r.threshold.Window)
-	}
-	for actor, sp := range actors {
-		cached, ok := d.windows[actor]
-		if !ok {
-			rows, err := d.store.AccessLogActorWindow(ctx, actor, sp.from, sp.to)
-			if err != nil {
-				return nil, fmt.Errorf("read an actor's window: %w", err)
-			}
-			var kept []accesslog.Entry
-			for _, e := range rows {
-				if e.Seq < first && counted(e) {
-					kept = append(kept, e)
-				}
-			}
-			cached = kept
-		}
-		all := append(slices.Clone(cached), fresh[actor]...)
-		out[actor] = all
-		// Keep what later batches can still need: entries within the
-		// longest window before this batch's earliest instant.
-		cutoff := sp.to.Add(-maxWindow)
-		for _, e := range batch {
-			if e.Actor == actor && e.At.Add(-maxWindow).Before(cutoff) {
-				cutoff = e.At.Add(-maxWindow)
-			}
-		}
-		i := 0
-		for i < len(all) && !all[i].At.After(cutoff) {
-			i++
-		}
-		if len(all)-i <= maxActorRows {
-			d.windows[actor] = all[i:]
-		} else {
-			delete(d.windows, actor)
-		}
-	}
-	// Actors absent from the batch had nothing in it: their windows stay
-	// complete up to its end.
-	d.cachedUpTo = last
-	return out, nil
-}
-
-// widen extends s to cover (t-w, t].
-func (s span) widen(t time.Time, w time.Duration) span {
-	if s.to.IsZero() {
-		return span{t.Add(-w), t}
-	}
-	if t.Add(-w).Before(s.from) {
-		s.from = t.Add(-w)
-	}
-	if t.After(s.to) {
-		s.to = t
-	}
-	return s
-}
-
-// evaluate returns the alerts that a batch's entries find: it groups the
-// entries each rule counts by key, reads each key's entries in the
-// windows around them (one query per actor and per organisation), and
-// slides each rule's window over them.
-func (d *Detector) evaluate(ctx context.Context, batch []accesslog.Entry) ([]Alert, error) {
-	type gkey struct{ rule, key string }
-	groups := map[gkey]*group{}
-	var order []gkey
-	actors, orgs := map[string]span{}, map[string]span{}
-	for _, e := range batch {
-		for _, r := range d.rules {
-			if !r.matches(e) {
-				continue
-			}
-			key, byOrg := r.key(e)
-			k := gkey{r.name, key}
-			g := groups[k]
-			if g == nil {
-				g = &group{rule: r, key: key, org: byOrg}
-				groups[k] = g
-				order = append(order, k)
-			}
-			g.points = append(g.points, e)
-			if byOrg {
-				orgs[e.Org] = orgs[e.Org].widen(e.At, r.threshold.Window)
-			} else {
-				actors[e.Actor] = actors[e.Actor].widen(e.At, r.threshold.Window)
-			}
-		}
-	}
-	byActor, err := d.actorWindows(ctx, batch, actors)
-	if err != nil {
-		return nil, err
-	}
-	byOrg := map[string][]accesslog.Entry{}
-	for org, s := range orgs {
-		rows, err := d.store.AccessLogRefusedOrgWindow(ctx, org, s.from, s.to)
-		if err != nil {
-			return nil, fmt.Errorf("read an organisation's window: %w", err)
-		}
-		byOrg["org:"+org] = rows
-	}
-	var found []Alert
-	for _, k := range order {
-		g := groups[k]
-		all := byActor[g.key]
-		if g.org {
-			all = byOrg[g.key]
-		}
-		var rows []accesslog.Entry
-		for _, e := range all {
-			if key, _ := g.rule.key(e); key == g.key && g.rule.matches(e) {
-				rows = append(rows, e)
-			}
-		}
-		found = append(found, g.rule.slide(rows, g.points)...)
-	}
-	return found, nil
 }
 
 // refreshOpen reloads the open alerts by rule, for the gauge.

@@ -93,68 +93,6 @@ func byTime(a, b accesslog.Entry) int {
 	return 0
 }
 
-// slide evaluates a rule for one key. rows are the key's entries that the
-// rule counts, from the oldest window start of the points to the newest
-// point; points are those of them that the batch brings. For each point it
-// counts the rows in the window (At-W, At] that ends at it and, where the
-// count exceeds the limit, finds an alert in the bucket of the point's
-// time. Findings of one bucket merge: largest count, widest Seq range.
-func (r rule) slide(rows, points []accesslog.Entry) []Alert {
-	rows, points = slices.Clone(rows), slices.Clone(points)
-	slices.SortFunc(rows, byTime)
-	slices.SortFunc(points, byTime)
-	w, limit := r.threshold.Window, r.threshold.Limit
-	var out []Alert
-	var spans [][2]int           // for each alert, the widest [lo, hi) of its windows
-	subjects := map[string]int{} // subject → rows in the window, when distinct
-	lo, hi := 0, 0
-	for _, p := range points {
-		for hi < len(rows) && !rows[hi].At.After(p.At) {
-			subjects[rows[hi].Subject]++
-			hi++
-		}
-		start := p.At.Add(-w)
-		for lo < hi && !rows[lo].At.After(start) {
-			if subjects[rows[lo].Subject]--; subjects[rows[lo].Subject] == 0 {
-				delete(subjects, rows[lo].Subject)
-			}
-			lo++
-		}
-		n := hi - lo
-		if r.distinct {
-			n = len(subjects)
-		}
-		if n <= limit {
-			continue
-		}
-		bucket := bucketOf(p.At, w)
-		if k := len(out) - 1; k >= 0 && out[k].WindowStart.Equal(bucket) {
-			a := &out[k]
-			a.Count, a.Actor = max(a.Count, n), p.Actor
-			spans[k][0], spans[k][1] = min(spans[k][0], lo), max(spans[k][1], hi)
-			continue
-		}
-		key, _ := r.key(p)
-		out = append(out, Alert{
-			Rule: r.name, Key: key, Actor: p.Actor, Org: p.Org,
-			WindowStart: bucket, WindowEnd: bucket.Add(w), Window: w, Threshold: limit,
-			Count: n, Status: StatusOpen,
-		})
-		spans = append(spans, [2]int{lo, hi})
-	}
-	// The entries an alert covers are those of the union of its windows,
-	// rows[lo:hi] at their widest: one pass each, not one per point (which
-	// made a busy actor's scan quadratic).
-	for k := range out {
-		first, last := rows[spans[k][0]].Seq, rows[spans[k][0]].Seq
-		for _, e := range rows[spans[k][0]:spans[k][1]] {
-			first, last = min(first, e.Seq), max(last, e.Seq)
-		}
-		out[k].FirstSeq, out[k].LastSeq = first, last
-	}
-	return out
-}
-
 // bucketOf returns the start of the window bucket that holds t: the
 // largest multiple of w since the Unix epoch not after t.
 func bucketOf(t time.Time, w time.Duration) time.Time {

@@ -18,7 +18,9 @@ func at(seq int64, min float64, actor, subject, outcome string) accesslog.Entry 
 		ActorRole: "reader", Subject: subject, Action: accesslog.ActionRead, Outcome: outcome}
 }
 
-func TestRule_Slide(t *testing.T) {
+// TestRule_Windows: each rule's window over a key's entries, and the
+// alerts it finds.
+func TestRule_Windows(t *testing.T) {
 	hour := Threshold{Limit: 3, Window: time.Hour}
 	mass := rule{name: RuleMassReads, matches: isRead, distinct: true, threshold: hour}
 	count := rule{name: RuleJurisdiction, matches: isOfficerRefusal, threshold: hour}
@@ -49,7 +51,12 @@ func TestRule_Slide(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, a := range tc.rule.slide(tc.rows, tc.rows) {
+			var found []Alert
+			i, win := -1, newWindow(tc.rule)
+			for _, p := range tc.rows {
+				found, i = observe(tc.rule, "a", win, p, found, i)
+			}
+			for _, a := range found {
 				got = append(got, fmt.Sprintf("%v:%d:%d-%d", a.WindowStart.Sub(t0).Minutes(), a.Count, a.FirstSeq, a.LastSeq))
 				if a.Threshold != 3 || a.Window != time.Hour || !a.WindowEnd.Equal(a.WindowStart.Add(time.Hour)) || a.Key != "a" {
 					t.Errorf("alert %+v: threshold, window or key wrong", a)
