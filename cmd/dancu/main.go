@@ -63,6 +63,9 @@ type Config struct {
 	Issuer string
 	// Alerts are the anomaly detector's thresholds (alerts.go).
 	Alerts anomaly.Config
+	// DebugAddr, when set, serves Go's profiler (/debug/pprof/) there, on
+	// a listener of its own: for measuring, never on the public address.
+	DebugAddr string
 }
 
 // IssuerURL returns the configured issuer, or one made of the listen
@@ -91,6 +94,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "accesslog-origin", Value: "dancu.accesslog/v1", Usage: "origin line of the access log's checkpoints", Sources: cli.EnvVars("DANCU_ACCESSLOG_ORIGIN")},
 		&cli.StringFlag{Name: "sms-url", Usage: "SMS gateway URL for one-time codes (default: the development outbox, readable by admins at /api/v1/dev/sms)", Sources: cli.EnvVars("DANCU_SMS_URL")},
 		&cli.StringFlag{Name: "sms-token-file", Usage: "file holding the SMS gateway's bearer token", Sources: cli.EnvVars("DANCU_SMS_TOKEN_FILE")},
+		&cli.StringFlag{Name: "debug-addr", Usage: "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (off by default)", Sources: cli.EnvVars("DANCU_DEBUG_ADDR")},
 		&cli.StringFlag{Name: "issuer", Usage: "public base URL of the OpenID provider, as relying parties reach it (default: http://ADDR)", Sources: cli.EnvVars("DANCU_ISSUER")},
 	}, alertFlags()...)
 }
@@ -100,6 +104,7 @@ func configFrom(c *cli.Command) (Config, error) {
 		DB: c.String("db"), DataDir: c.String("data"), LogLevel: c.String("log-level"),
 		LogKeyFile: c.String("accesslog-key-file"), LogOrigin: c.String("accesslog-origin"),
 		SMSURL: c.String("sms-url"), SMSTokenFile: c.String("sms-token-file"), Issuer: c.String("issuer"),
+		DebugAddr: c.String("debug-addr"),
 	}
 	if c.IsSet("addr") || c.String("addr") != "" {
 		cfg.Addr = c.String("addr")

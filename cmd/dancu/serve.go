@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -68,6 +70,12 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if a.cfg.DebugAddr != "" {
+		if err := a.serveDebug(ctx); err != nil {
+			srv.Close()
+			return err
+		}
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -81,4 +89,32 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.logger.Info("stopped")
 	return err
+}
+
+// serveDebug serves Go's profiler on the debug address until ctx ends. It
+// refuses anything but a loopback address: profiles show the program's
+// memory, which holds personal data.
+func (a *app) serveDebug(ctx context.Context) error {
+	host, _, err := net.SplitHostPort(a.cfg.DebugAddr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return fmt.Errorf("--debug-addr %q: only a loopback address (127.0.0.1:PORT) is allowed", a.cfg.DebugAddr)
+	}
+	ln, err := net.Listen("tcp", a.cfg.DebugAddr)
+	if err != nil {
+		return fmt.Errorf("debug listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	dbg := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go dbg.Serve(ln)
+	go func() {
+		<-ctx.Done()
+		dbg.Close()
+	}()
+	a.logger.Info("profiler", "addr", ln.Addr().String())
+	return nil
 }
