@@ -3,11 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/ekyc"
@@ -15,42 +13,24 @@ import (
 
 var _ ekyc.JobStore = (*DB)(nil)
 
-// inPgxTx runs fn in a transaction on a native pgx connection, for COPY.
-func (db *DB) inPgxTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return apperr.Wrap(err, "bulk connection")
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		tx, err := dc.(*stdlib.Conn).Conn().Begin(ctx)
+// jobBlock is how many consecutive lines one block row holds at most.
+const jobBlock = 5000
+
+// insertBlocks writes lines, consecutive, as blocks of at most jobBlock
+// (job, first_line, last_line, JSON array) rows.
+func insertBlocks(ctx context.Context, tx *Tx, table, col, job string, lines []ekyc.Line) error {
+	for start := 0; start < len(lines); start += jobBlock {
+		chunk := lines[start:min(start+jobBlock, len(lines))]
+		texts := make([]string, len(chunk))
+		for i, l := range chunk {
+			texts[i] = l.Raw
+		}
+		body, err := json.Marshal(texts)
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback(ctx)
-		if err := fn(tx); err != nil {
-			return err
-		}
-		return tx.Commit(ctx)
-	})
-}
-
-// insertJobLines writes (job, line_no, text) rows: COPY on PostgreSQL,
-// multi-row INSERTs on SQLite.
-func (db *DB) insertJobLines(ctx context.Context, ptx pgx.Tx, tx *Tx, table, col, job string, lines []ekyc.Line) error {
-	if ptx != nil {
-		_, err := ptx.CopyFrom(ctx, pgx.Identifier{table}, []string{"job_id", "line_no", col},
-			pgx.CopyFromSlice(len(lines), func(i int) ([]any, error) { return []any{job, lines[i].No, lines[i].Raw}, nil }))
-		return err
-	}
-	for start := 0; start < len(lines); start += 2000 {
-		chunk := lines[start:min(start+2000, len(lines))]
-		args := make([]any, 0, 3*len(chunk))
-		for _, l := range chunk {
-			args = append(args, job, l.No, l.Raw)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (job_id, line_no, `+col+`) VALUES `+
-			accessLogValues(len(chunk), 3), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (job_id, first_line, last_line, `+col+`) VALUES ($1, $2, $3, $4)`,
+			job, chunk[0].No, chunk[len(chunk)-1].No, string(body)); err != nil {
 			return err
 		}
 	}
@@ -66,22 +46,12 @@ func (db *DB) CreateEKYCJob(ctx context.Context, j *ekyc.Job, raw []string) erro
 	const ins = `INSERT INTO ekyc_jobs (id, owner, client_id, purpose, legal_basis, format, header, status, total_lines, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	args := []any{j.ID, j.Owner, j.ClientID, j.Purpose, j.LegalBasis, j.Format, j.Header, j.Status, j.Total, micros(j.CreatedAt)}
-	var err error
-	if db.Engine == Postgres {
-		err = db.inPgxTx(ctx, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, ins, args...); err != nil {
-				return err
-			}
-			return db.insertJobLines(ctx, tx, nil, "ekyc_job_lines", "raw", j.ID, lines)
-		})
-	} else {
-		err = db.inTx(ctx, func(tx *Tx) error {
-			if _, err := tx.ExecContext(ctx, ins, args...); err != nil {
-				return err
-			}
-			return db.insertJobLines(ctx, nil, tx, "ekyc_job_lines", "raw", j.ID, lines)
-		})
-	}
+	err := db.inTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, ins, args...); err != nil {
+			return err
+		}
+		return insertBlocks(ctx, tx, "ekyc_job_line_blocks", "lines", j.ID, lines)
+	})
 	return mapErr(err, "create job")
 }
 
@@ -157,27 +127,39 @@ func (db *DB) ClaimEKYCJob(ctx context.Context, node string, now, leaseUntil tim
 
 // EKYCJobLines implements ekyc.JobStore.
 func (db *DB) EKYCJobLines(ctx context.Context, id string, after int64, limit int) ([]ekyc.Line, error) {
-	return db.jobLines(ctx, `SELECT line_no, raw FROM ekyc_job_lines`, id, after, limit)
+	return db.blockLines(ctx, `SELECT first_line, lines FROM ekyc_job_line_blocks`, id, after, limit)
 }
 
 // EKYCJobResults implements ekyc.JobStore.
 func (db *DB) EKYCJobResults(ctx context.Context, id string, after int64, limit int) ([]ekyc.Line, error) {
-	return db.jobLines(ctx, `SELECT line_no, result FROM ekyc_job_results`, id, after, limit)
+	return db.blockLines(ctx, `SELECT first_line, results FROM ekyc_job_result_blocks`, id, after, limit)
 }
 
-func (db *DB) jobLines(ctx context.Context, sel, id string, after int64, limit int) ([]ekyc.Line, error) {
-	rows, err := db.read.QueryContext(ctx, sel+` WHERE job_id = $1 AND line_no > $2 ORDER BY line_no LIMIT $3`, id, after, limit)
+// blockLines returns up to limit lines numbered after after, from the
+// blocks that hold them.
+func (db *DB) blockLines(ctx context.Context, sel, id string, after int64, limit int) ([]ekyc.Line, error) {
+	blocks := limit/jobBlock + 2 // the block holding after+1, and enough after it
+	rows, err := db.read.QueryContext(ctx, sel+` WHERE job_id = $1 AND last_line > $2 ORDER BY first_line LIMIT $3`, id, after, blocks)
 	if err != nil {
 		return nil, mapErr(err, "job lines")
 	}
 	defer rows.Close()
 	out := make([]ekyc.Line, 0, limit)
-	for rows.Next() {
-		var l ekyc.Line
-		if err := rows.Scan(&l.No, &l.Raw); err != nil {
+	for rows.Next() && len(out) < limit {
+		var first int64
+		var body string
+		if err := rows.Scan(&first, &body); err != nil {
 			return nil, mapErr(err, "job lines")
 		}
-		out = append(out, l)
+		var texts []string
+		if err := json.Unmarshal([]byte(body), &texts); err != nil {
+			return nil, apperr.Wrap(err, "decode a block of job lines")
+		}
+		for i, t := range texts {
+			if no := first + int64(i); no > after && len(out) < limit {
+				out = append(out, ekyc.Line{No: no, Raw: t})
+			}
+		}
 	}
 	return out, mapErr(rows.Err(), "job lines")
 }
@@ -193,30 +175,16 @@ func (db *DB) CommitEKYCChunk(ctx context.Context, id, node string, through int6
 		WHERE id = $1 AND lease_owner = $2 AND status = 'running'`
 	args := []any{id, node, through, r.Matched, r.NoMatch, r.NotFound, r.Invalid, micros(leaseUntil), status, finished}
 	lost := apperr.E(apperr.Conflict, "job %s: lease lost", id)
-	var err error
-	if db.Engine == Postgres {
-		err = db.inPgxTx(ctx, func(tx pgx.Tx) error {
-			tag, err := tx.Exec(ctx, upd, args...)
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() != 1 {
-				return lost
-			}
-			return db.insertJobLines(ctx, tx, nil, "ekyc_job_results", "result", id, r.Results)
-		})
-	} else {
-		err = db.inTx(ctx, func(tx *Tx) error {
-			res, err := tx.ExecContext(ctx, upd, args...)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return lost
-			}
-			return db.insertJobLines(ctx, nil, tx, "ekyc_job_results", "result", id, r.Results)
-		})
-	}
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, upd, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return lost
+		}
+		return insertBlocks(ctx, tx, "ekyc_job_result_blocks", "results", id, r.Results)
+	})
 	if apperr.Is(err, apperr.Conflict) {
 		return err
 	}
