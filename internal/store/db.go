@@ -183,3 +183,19 @@ func mapErr(err error, context string) error {
 	}
 	return apperr.Wrap(err, context)
 }
+
+// only returns the single row a lookup by key found, or not_found with
+// the message given to the function it returns:
+//
+//	return only(db.stays(ctx, `WHERE id = $1`, id))("no such stay")
+func only[T any](rows []*T, err error) func(notFound string) (*T, error) {
+	return func(notFound string) (*T, error) {
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) == 0 {
+			return nil, apperr.E(apperr.NotFound, "%s", notFound)
+		}
+		return rows[0], nil
+	}
+}

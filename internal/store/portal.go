@@ -314,14 +314,7 @@ func (r registerWith) CommitChange(ctx context.Context, ch *register.Change) err
 
 // Payment implements portal.Store.
 func (db *DB) Payment(ctx context.Context, id string) (*portal.Payment, error) {
-	ps, err := db.payments(ctx, `WHERE id = $1`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(ps) == 0 {
-		return nil, apperr.E(apperr.NotFound, "no such payment")
-	}
-	return ps[0], nil
+	return only(db.payments(ctx, `WHERE id = $1`, id))("no such payment")
 }
 
 // DossierPayments implements portal.Store.

@@ -297,14 +297,7 @@ func (db *DB) Flags(ctx context.Context, f quality.Filter) ([]*quality.Flag, err
 
 // Flag implements quality.Store.
 func (db *DB) Flag(ctx context.Context, id string) (*quality.Flag, error) {
-	fs, err := db.flags(ctx, `WHERE id = $1`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(fs) == 0 {
-		return nil, apperr.E(apperr.NotFound, "no such flag")
-	}
-	return fs[0], nil
+	return only(db.flags(ctx, `WHERE id = $1`, id))("no such flag")
 }
 
 // UpdateFlag implements quality.Store.

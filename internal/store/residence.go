@@ -46,14 +46,7 @@ func (db *DB) establishments(ctx context.Context, where string, args ...any) ([]
 
 // Establishment implements residence.Store.
 func (db *DB) Establishment(ctx context.Context, id string) (*residence.Establishment, error) {
-	es, err := db.establishments(ctx, `WHERE id = $1`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(es) == 0 {
-		return nil, apperr.E(apperr.NotFound, "no such establishment")
-	}
-	return es[0], nil
+	return only(db.establishments(ctx, `WHERE id = $1`, id))("no such establishment")
 }
 
 // Establishments implements residence.Store.
@@ -112,14 +105,7 @@ func (db *DB) stays(ctx context.Context, where string, args ...any) ([]*residenc
 
 // Stay implements residence.Store.
 func (db *DB) Stay(ctx context.Context, id string) (*residence.Stay, error) {
-	ss, err := db.stays(ctx, `WHERE id = $1`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(ss) == 0 {
-		return nil, apperr.E(apperr.NotFound, "no such stay")
-	}
-	return ss[0], nil
+	return only(db.stays(ctx, `WHERE id = $1`, id))("no such stay")
 }
 
 // CheckOut implements residence.Store.

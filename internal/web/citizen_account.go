@@ -92,16 +92,7 @@ func (u *UI) handleResetCodeSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &formPage{Page: u.page(w, r, "app", "account.title.reset_code"), SentTo: fl.SentTo}
-	f := r.PostForm
-	code, pass := strings.TrimSpace(f.Get("code")), f.Get("passcode")
-	switch {
-	case code == "":
-		p.fail("code", p.T("err.required.code"))
-	case pass == "":
-		p.fail("passcode", p.T("err.required.passcode"))
-	case pass != f.Get("passcode2"):
-		p.fail("passcode2", p.T("err.passcode_mismatch"))
-	}
+	code, pass := p.codeAndPasscode(r.PostForm)
 	if len(p.Form.Summary) == 0 {
 		err := u.svc.EID.CompletePasscodeReset(r.Context(), fl.Challenge, code, pass, clientOf(r))
 		if err == nil {

@@ -80,6 +80,22 @@ func (u *UI) handleRegisterCodePage(w http.ResponseWriter, r *http.Request) {
 	u.render(w, r, http.StatusOK, "register_code", p)
 }
 
+// codeAndPasscode reads the one-time code and the new passcode, typed
+// twice, of a registration's or a reset's second step, and fails the
+// form where one is missing or the two passcodes differ.
+func (p *formPage) codeAndPasscode(f url.Values) (code, pass string) {
+	code, pass = strings.TrimSpace(f.Get("code")), f.Get("passcode")
+	switch {
+	case code == "":
+		p.fail("code", p.T("err.required.code"))
+	case pass == "":
+		p.fail("passcode", p.T("err.required.passcode"))
+	case pass != f.Get("passcode2"):
+		p.fail("passcode2", p.T("err.passcode_mismatch"))
+	}
+	return code, pass
+}
+
 // handleRegisterCodeSubmit answers POST /app/register/code: creates the
 // account, then sends the citizen to log in.
 func (u *UI) handleRegisterCodeSubmit(w http.ResponseWriter, r *http.Request) {
@@ -89,16 +105,7 @@ func (u *UI) handleRegisterCodeSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &formPage{Page: u.page(w, r, "app", "title.register_code"), SentTo: fl.SentTo}
-	f := r.PostForm
-	code, pass := strings.TrimSpace(f.Get("code")), f.Get("passcode")
-	switch {
-	case code == "":
-		p.fail("code", p.T("err.required.code"))
-	case pass == "":
-		p.fail("passcode", p.T("err.required.passcode"))
-	case pass != f.Get("passcode2"):
-		p.fail("passcode2", p.T("err.passcode_mismatch"))
-	}
+	code, pass := p.codeAndPasscode(r.PostForm)
 	if len(p.Form.Summary) == 0 {
 		_, err := u.svc.EID.CompleteRegistration(r.Context(), fl.Challenge, code, pass, clientOf(r))
 		if err == nil {
