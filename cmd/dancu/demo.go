@@ -356,7 +356,9 @@ func webDemo(df demoFile) *web.Demo {
 
 func printDemo(df demoFile, path string) {
 	fmt.Printf("\ndancu demo — %d synthetic persons of province %s on %s\n\n", df.Persons, df.Province, df.Engine)
-	fmt.Printf("  Open in a browser: %s/   (citizen app, officer console, the demo accounts)\n\n", df.BaseURL)
+	fmt.Printf("  Open in a browser: %s/   (every area and the demo accounts)\n", df.BaseURL)
+	fmt.Printf("    citizen app %s/app/  ·  public services %s/app/services  ·  officer console %s/officer/\n", df.BaseURL, df.BaseURL, df.BaseURL)
+	fmt.Printf("    accommodation %s/business/ (the level-2 citizen represents the demo hotel; fees are paid through the sandbox bank)\n\n", df.BaseURL)
 	fmt.Printf("  API:      %s/api/v1/\n  Health:   %s/healthz\n  Metrics:  %s/metrics\n", df.BaseURL, df.BaseURL, df.BaseURL)
 	fmt.Printf("  OpenID:   %s/.well-known/openid-configuration\n", df.BaseURL)
 	fmt.Printf("  Log in to a demo service with a demo citizen below: %s/demo/rp\n\n", df.BaseURL)
