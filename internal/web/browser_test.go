@@ -200,6 +200,16 @@ func TestBrowser_Officer(t *testing.T) {
 			t.Errorf("as of 2025-12-31:\n%s", s)
 		}
 		shot(t, ctx, engine, "officer-asof")
+
+		// The data-quality queue after a scan, and one flag.
+		if _, err := e.API.Quality.Scan(e.Ctx, "46"); err != nil {
+			t.Fatal(err)
+		}
+		run(t, ctx, "open the quality queue", chromedp.Navigate(e.URL+"/officer/quality"),
+			chromedp.WaitVisible(chromedp.CSS(`a[href^="/officer/quality/DQ-"]`)))
+		shot(t, ctx, engine, "officer-quality")
+		run(t, ctx, "open a flag", chromedp.Click(chromedp.CSS(`a[href^="/officer/quality/DQ-"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`table.compare`)), chromedp.WaitVisible(chromedp.CSS(`#note`)))
 	})
 }
 
