@@ -72,6 +72,50 @@ func (s *Service) Get(ctx context.Context, a auth.Actor, id string) (*Dossier, e
 	return d, nil
 }
 
+// LinkedPart is another part of a linked submission as an officer sees
+// it: its procedure and office always, its state only where it is in his
+// jurisdiction.
+type LinkedPart struct {
+	ID        string `json:"id"`
+	Procedure string `json:"procedure"`
+	UnitCode  string `json:"unit_code"`
+	State     State  `json:"state,omitempty"`
+	Visible   bool   `json:"visible"`
+}
+
+// Linked returns the other parts of a dossier's linked submission, for an
+// officer who may see the dossier; each one in his jurisdiction is a
+// dossier.list entry of the access log, as in his queue.
+func (s *Service) Linked(ctx context.Context, a auth.Actor, d *Dossier) ([]LinkedPart, error) {
+	if d.GroupID == "" {
+		return nil, nil
+	}
+	if !a.CanRead() || !inJurisdiction(a, d) {
+		return nil, apperr.E(apperr.NotFound, "no such dossier in your jurisdiction")
+	}
+	group, err := s.Store.GroupDossiers(ctx, d.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	var out []LinkedPart
+	var entries []accesslog.Entry
+	for _, g := range group {
+		if g.ID == d.ID {
+			continue
+		}
+		part := LinkedPart{ID: g.ID, Procedure: g.Procedure, UnitCode: g.UnitCode}
+		if inJurisdiction(a, g) {
+			part.State, part.Visible = g.State, true
+			entries = append(entries, s.entries(a, ActionDossierList, accesslog.OutcomeOK, g)...)
+		}
+		out = append(out, part)
+	}
+	if err := s.Log.Record(ctx, entries...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // visible loads a dossier and checks jurisdiction, logging refusals.
 func (s *Service) visible(ctx context.Context, a auth.Actor, id, action string) (*Dossier, error) {
 	d, err := s.Store.Dossier(ctx, id)

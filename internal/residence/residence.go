@@ -105,6 +105,8 @@ type Stay struct {
 	CheckOut        *time.Time `json:"check_out,omitempty"`
 	DeclaredBy      string     `json:"declared_by"`
 	CreatedAt       time.Time  `json:"created_at"`
+	// Establishment is where the guest stays, in the police's view.
+	Establishment *Establishment `json:"establishment,omitempty"`
 }
 
 // Filter selects stays for police, or for the establishment's own view.
@@ -446,6 +448,19 @@ func (s *Service) Declarations(ctx context.Context, a auth.Actor, f Filter) ([]*
 	}
 	if err := s.Log.Record(ctx, entries...); err != nil {
 		return nil, err
+	}
+	// Police see where each guest stays: the establishment's name and
+	// address (a business's, not personal data).
+	places := map[string]*Establishment{}
+	for _, st := range stays {
+		e, ok := places[st.EstablishmentID]
+		if !ok {
+			if e, err = s.Store.Establishment(ctx, st.EstablishmentID); err != nil && !apperr.Is(err, apperr.NotFound) {
+				return nil, err
+			}
+			places[st.EstablishmentID] = e
+		}
+		st.Establishment = e
 	}
 	return stays, nil
 }

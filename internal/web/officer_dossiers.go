@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
-	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/register"
 )
@@ -193,7 +192,7 @@ type officerDossierPage struct {
 	Proc      *portal.Procedure
 	Fields    []officerDossierField
 	Documents []officerDossierDoc
-	Group     []officerGroupMember
+	Group     []portal.LinkedPart
 	Acts      []officerDossierAct // none for a reader
 	ReadOnly  bool                // a reader: he reads, registrars act
 	FailedAct string              // the act whose form is shown again with its error
@@ -208,15 +207,6 @@ type officerDossierField struct {
 type officerDossierDoc struct {
 	portal.DocumentRef
 	Name string
-}
-
-// officerGroupMember is another dossier of the same linked submission.
-// One at an office outside the officer's jurisdiction is named by its
-// procedure and office only.
-type officerGroupMember struct {
-	ID, Procedure, Unit string
-	State               portal.State
-	Visible             bool
 }
 
 // NoteValue is the note to show in an act's form: the one just sent if
@@ -317,7 +307,7 @@ func (u *UI) loadOfficerDossierPage(w http.ResponseWriter, r *http.Request, id s
 		}
 		p.Documents = append(p.Documents, x)
 	}
-	if p.Group, err = u.officerDossierGroup(r.Context(), a, d); err != nil {
+	if p.Group, err = u.svc.Portal.Linked(r.Context(), a, d); err != nil {
 		return nil, err
 	}
 	if a.CanWrite() {
@@ -345,55 +335,6 @@ func (p *officerDossierPage) fields() []officerDossierField {
 		}
 	}
 	return out
-}
-
-// officerDossierGroup returns the other dossiers of a linked submission. The
-// portal has no officer's call for a group yet, so the group's members
-// are found in its store; each one in the officer's jurisdiction is then
-// read through Service.Get (jurisdiction and access log as for any
-// dossier), and the others are named by procedure and office only, never
-// read (asking would log a refused attempt the officer did not make).
-func (u *UI) officerDossierGroup(ctx context.Context, a auth.Actor, d *portal.Dossier) ([]officerGroupMember, error) {
-	if d.GroupID == "" {
-		return nil, nil
-	}
-	group, err := u.svc.Portal.Store.GroupDossiers(ctx, d.GroupID)
-	if err != nil {
-		return nil, err
-	}
-	var out []officerGroupMember
-	for _, g := range group {
-		if g.ID == d.ID {
-			continue
-		}
-		m := officerGroupMember{ID: g.ID, Procedure: g.Procedure, Unit: g.UnitCode}
-		if officerSees(a, g) {
-			full, err := u.svc.Portal.Get(ctx, a, g.ID)
-			switch {
-			case err == nil:
-				m.State, m.Visible = full.State, true
-			case !apperr.Is(err, apperr.NotFound):
-				return nil, err
-			}
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-// officerSees says whether the portal would show a dossier to the officer (the
-// rule of portal's inJurisdiction); only used to avoid asking for one it
-// would refuse: Service.Get decides.
-func officerSees(a auth.Actor, d *portal.Dossier) bool {
-	switch a.UnitLevel {
-	case auth.LevelCentral:
-		return true
-	case auth.LevelProvince:
-		return d.Province == a.UnitCode
-	case auth.LevelCommune:
-		return d.UnitLevel == string(auth.LevelCommune) && d.UnitCode == a.UnitCode
-	}
-	return false
 }
 
 // handleOfficerDossier answers GET /officer/dossiers/{id}: the dossier in the

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -27,7 +26,6 @@ type officerResidencePage struct {
 	Stays    []*residence.Stay
 	Searched bool
 	Full     bool // the service's limit was reached: there may be more
-	places   map[string]*residence.Establishment
 }
 
 // officerResidenceLimit is the most stays one page shows (the service's
@@ -37,7 +35,7 @@ const officerResidenceLimit = 200
 // Place names a stay's establishment: its name and address, or its ID
 // when it could not be read.
 func (p *officerResidencePage) Place(st *residence.Stay) string {
-	if e := p.places[st.EstablishmentID]; e != nil {
+	if e := st.Establishment; e != nil {
 		return e.Name + " — " + e.Address
 	}
 	return st.EstablishmentID
@@ -90,29 +88,5 @@ func (u *UI) handleOfficerResidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Stays, p.Searched, p.Full = stays, true, len(stays) == officerResidenceLimit
-	if p.places, err = u.officerEstablishments(r.Context(), stays); err != nil {
-		u.renderServiceError(w, r, err)
-		return
-	}
 	u.render(w, r, http.StatusOK, "officer_residence", p)
-}
-
-// officerEstablishments reads the establishments of the stays shown, to name
-// them. The service answers stays with their establishment's ID only and
-// has no police call for an establishment, so they are read from its
-// store: a business's name and address, not personal data, and only
-// those of stays the service has just shown in the officer's area.
-func (u *UI) officerEstablishments(ctx context.Context, stays []*residence.Stay) (map[string]*residence.Establishment, error) {
-	out := map[string]*residence.Establishment{}
-	for _, st := range stays {
-		if _, done := out[st.EstablishmentID]; done {
-			continue
-		}
-		e, err := u.svc.Residence.Store.Establishment(ctx, st.EstablishmentID)
-		if err != nil && !apperr.Is(err, apperr.NotFound) {
-			return nil, err
-		}
-		out[st.EstablishmentID] = e
-	}
-	return out, nil
 }
