@@ -35,6 +35,8 @@ func (s *Server) portalRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/portal/dossiers/{id}/payments", s.citizen(s.handleDossierPayments))
 	mux.Handle("GET /api/v1/portal/dossiers/{id}/result", s.citizen(s.handleMyResultPDF))
 	mux.Handle("GET /api/v1/portal/dossiers/{id}/result/signature", s.citizen(s.handleMyResultSignature))
+	mux.Handle("POST /api/v1/portal/files", s.citizen(s.handleFileUpload))
+	mux.Handle("GET /api/v1/portal/dossiers/{id}/documents/{code}", s.citizen(s.handleMyDossierFile))
 	mux.Handle("GET /api/v1/portal/notifications", s.citizen(s.handleNotificationList))
 	mux.Handle("POST /api/v1/portal/notifications/{id}/read", s.citizen(s.handleNotificationRead))
 
@@ -42,6 +44,7 @@ func (s *Server) portalRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/dossiers", s.authed(s.handleDossierList))
 	mux.Handle("GET /api/v1/dossiers/{id}", s.authed(s.handleDossierGet))
 	mux.Handle("GET /api/v1/dossiers/{id}/result", s.authed(s.handleDossierResultPDF))
+	mux.Handle("GET /api/v1/dossiers/{id}/documents/{code}", s.authed(s.handleDossierFile))
 	for path, act := range map[string]string{"receive": portal.ActReceive, "request-info": portal.ActRequestInfo,
 		"approve": portal.ActApprove, "reject": portal.ActReject, "issue-result": portal.ActIssueResult} {
 		mux.Handle("POST /api/v1/dossiers/{id}/"+path, s.authed(s.idempotent(s.handleDossierAct(act))))

@@ -164,6 +164,11 @@ type Store interface {
 	DossierPayments(ctx context.Context, dossierID string) ([]*Payment, error)
 	Result(ctx context.Context, id string) (*ResultDoc, error)
 
+	// PutFile keeps a paper's content by its hash (a second copy of the
+	// same content changes nothing); File reads it.
+	PutFile(ctx context.Context, f *File) error
+	File(ctx context.Context, sha256 string) (*File, error)
+
 	Notifications(ctx context.Context, accountID string, limit int) ([]Notification, error)
 	MarkNotificationRead(ctx context.Context, accountID, id string, at time.Time) error
 

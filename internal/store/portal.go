@@ -394,3 +394,27 @@ func (db *DB) MarkNotificationRead(ctx context.Context, accountID, id string, at
 		return nil
 	})
 }
+
+// PutFile implements portal.Store: content addressed, so a second copy
+// of the same paper changes nothing.
+func (db *DB) PutFile(ctx context.Context, f *portal.File) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO portal_files (sha256, media_type, size, content, uploaded_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING`,
+			f.SHA256, f.MediaType, f.Size, f.Content, f.UploadedBy, micros(f.CreatedAt))
+		return mapErr(err, "file")
+	})
+}
+
+// File implements portal.Store.
+func (db *DB) File(ctx context.Context, sha256 string) (*portal.File, error) {
+	f := portal.File{SHA256: sha256}
+	var at int64
+	err := db.read.QueryRowContext(ctx, `SELECT media_type, size, content, uploaded_by, created_at FROM portal_files
+		WHERE sha256 = $1`, sha256).Scan(&f.MediaType, &f.Size, &f.Content, &f.UploadedBy, &at)
+	if err != nil {
+		return nil, mapErr(err, "file")
+	}
+	f.CreatedAt = fromMicros(at)
+	return &f, nil
+}

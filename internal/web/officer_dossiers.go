@@ -22,6 +22,7 @@ func (u *UI) officerDossierRoutes(page, post route) {
 	page("GET /officer/dossiers", u.officer(u.handleOfficerDossierQueue))
 	page("GET /officer/dossiers/{id}", u.officer(u.handleOfficerDossier))
 	page("GET /officer/dossiers/{id}/result", u.officer(u.handleOfficerDossierResult))
+	page("GET /officer/dossiers/{id}/documents/{code}", u.officer(u.handleOfficerDossierPaper))
 	post("POST /officer/dossiers/{id}/{act}", u.officer(u.handleOfficerDossierAct))
 }
 
@@ -437,4 +438,15 @@ func (u *UI) handleOfficerDossierResult(w http.ResponseWriter, r *http.Request) 
 	h.Set("Content-Length", strconv.Itoa(len(res.PDF)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(res.PDF)
+}
+
+// handleOfficerDossierPaper answers GET /officer/dossiers/{id}/documents/{code}:
+// a paper the citizen attached, as a download (opening it is logged).
+func (u *UI) handleOfficerDossierPaper(w http.ResponseWriter, r *http.Request) {
+	ref, f, err := u.svc.Portal.DossierFile(r.Context(), officerFrom(r).actor(r), r.PathValue("id"), r.PathValue("code"))
+	if err != nil {
+		u.renderServiceError(w, r, err)
+		return
+	}
+	portal.WritePaper(w, ref, f)
 }

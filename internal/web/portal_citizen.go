@@ -29,6 +29,7 @@ func (u *UI) portalRoutes(page, post route) {
 	page("GET /app/dossiers/{id}/payment", u.citizen(u.handleDossierPayment))
 	post("POST /app/dossiers/{id}/payment/sandbox", u.citizen(u.handleSandboxPay))
 	page("GET /app/dossiers/{id}/result", u.citizen(u.handleDossierResult))
+	page("GET /app/dossiers/{id}/documents/{code}", u.citizen(u.handleDossierPaper))
 }
 
 // portalCitizen is the logged-in citizen as the portal sees him: the same
@@ -325,7 +326,7 @@ func (u *UI) handleServiceSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := portal.SubmitRequest{Procedure: p.Proc.Code, Fields: portalFieldValues(p.Proc, r)}
-	req.Documents = p.portalDocuments(r, p.Docs)
+	req.Documents = u.portalDocuments(&p.Page, r, p.Docs)
 	if len(p.Form.Summary) > 0 {
 		u.renderPortalForm(w, r, p)
 		return
@@ -464,4 +465,15 @@ func portalFormError(p *Page, err error) string {
 		return p.T("portal.err.no_residence")
 	}
 	return errorText(p.Lang, err)
+}
+
+// handleDossierPaper answers GET /app/dossiers/{id}/documents/{code}: a
+// paper the citizen attached to his own dossier, as a download.
+func (u *UI) handleDossierPaper(w http.ResponseWriter, r *http.Request) {
+	ref, f, err := u.svc.Portal.MyDossierFile(r.Context(), portalCitizen(r), r.PathValue("id"), r.PathValue("code"))
+	if err != nil {
+		u.renderServiceError(w, r, err)
+		return
+	}
+	portal.WritePaper(w, ref, f)
 }

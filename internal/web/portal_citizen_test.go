@@ -211,6 +211,12 @@ func TestWeb_Portal(t *testing.T) {
 			if st != http.StatusUnprocessableEntity || !strings.Contains(body, "tệp quá lớn (tối đa 10 MB)") {
 				t.Errorf("file too large = %d\n%s", st, excerpt(body))
 			}
+			// A paper is read by its content: a text named .pdf is refused.
+			fake := portalFile{field: "doc_proof_of_home", name: "hop-dong.pdf", body: []byte("không phải PDF")}
+			st, _, body = portalPost(b, tr, e.temporaryResidence(portalForm(b, tr)), fake)
+			if st != http.StatusUnprocessableEntity || !strings.Contains(body, "phải là PDF, JPG hoặc PNG") {
+				t.Errorf("a text as a paper = %d\n%s", st, excerpt(body))
+			}
 			if n := e.dossierCount(); n != 0 {
 				t.Errorf("%d dossiers after refused forms", n)
 			}
@@ -237,6 +243,14 @@ func TestWeb_Portal(t *testing.T) {
 				docs[0].(map[string]any)["size"].(float64) != float64(len(proofOfHome.body)) {
 				t.Errorf("documents %v", docs)
 			}
+			// The paper is kept: the citizen downloads it from his dossier.
+			paper := "/app/dossiers/" + id + "/documents/proof_of_home"
+			if _, body := b.get(loc); !strings.Contains(body, `href="`+paper+`"`) {
+				t.Errorf("the dossier page does not link its paper:\n%s", excerpt(body))
+			}
+			if st, body := b.get(paper); st != 200 || body != string(proofOfHome.body) {
+				t.Errorf("the paper = %d %q", st, body)
+			}
 			// The same form sent again opens the same dossier.
 			st, again, _ := portalPost(b, tr, form, proofOfHome)
 			if st != http.StatusSeeOther || again != loc {
@@ -262,7 +276,7 @@ func TestWeb_Portal(t *testing.T) {
 				"child_ethnicity": "01", "health_facility": "Trạm y tế phường"} {
 				form.Set(k, v)
 			}
-			st, loc, body := portalPost(b, path, form, portalFile{field: "doc_medical_birth_certificate", name: "giay-chung-sinh.pdf", body: []byte("%PDF giấy chứng sinh")})
+			st, loc, body := portalPost(b, path, form, portalFile{field: "doc_medical_birth_certificate", name: "giay-chung-sinh.pdf", body: []byte("%PDF-1.4 giấy chứng sinh")})
 			if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/app/dossiers?group=LT-") {
 				t.Fatalf("newborn = %d %s\n%s", st, loc, excerpt(body))
 			}
@@ -332,7 +346,7 @@ func TestWeb_Portal(t *testing.T) {
 			form.Set("temporary_address", "Số 9A Lê Lợi")
 			form.Set("note", "Đã công chứng")
 			st, loc, body := portalPost(b, dossier+"/resubmit", form,
-				portalFile{field: "doc_proof_of_home", name: "hop-dong-cong-chung.pdf", body: []byte("%PDF công chứng")})
+				portalFile{field: "doc_proof_of_home", name: "hop-dong-cong-chung.pdf", body: []byte("%PDF-1.4 công chứng")})
 			if st != http.StatusSeeOther || loc != dossier {
 				t.Fatalf("resubmit = %d %s\n%s", st, loc, excerpt(body))
 			}

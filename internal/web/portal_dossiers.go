@@ -243,7 +243,7 @@ func (u *UI) handleDossierResubmit(w http.ResponseWriter, r *http.Request) {
 	for i := range p.Docs {
 		p.Docs[i].Kept = nil
 	}
-	req.Documents = p.portalDocuments(r, p.Docs)
+	req.Documents = u.portalDocuments(&p.Page, r, p.Docs)
 	if len(p.Form.Summary) == 0 {
 		_, err := u.svc.Portal.Resubmit(r.Context(), portalCitizen(r), d.ID, req)
 		if err == nil {

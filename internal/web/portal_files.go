@@ -2,19 +2,15 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
-	"path/filepath"
 	"strings"
 
+	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/store"
 )
@@ -22,7 +18,7 @@ import (
 // Upload limits of the portal's forms: a file of at most 10 MB is hashed;
 // a request beyond 32 MB is not read at all.
 const (
-	portalMaxFile    = 10 << 20
+	portalMaxFile    = portal.MaxFileSize
 	portalMaxRequest = 32 << 20
 	portalMemory     = 1 << 20 // parts beyond it wait in temporary files
 )
@@ -72,14 +68,17 @@ func (u *UI) portalForm(next http.HandlerFunc) http.HandlerFunc {
 // the descriptor of one sent with an earlier attempt. A missing required
 // paper or a file too large is a form error; docs are updated to show
 // what was kept.
-func (p *Page) portalDocuments(r *http.Request, docs []portalDocInput) []portal.DocumentRef {
+func (u *UI) portalDocuments(p *Page, r *http.Request, docs []portalDocInput) []portal.DocumentRef {
 	var out []portal.DocumentRef
 	for i := range docs {
 		d := &docs[i]
-		ref, err := portalUpload(r, d.Code)
+		ref, err := u.portalUpload(r, d.Code)
 		switch {
 		case errors.Is(err, errTooLarge):
 			p.fail("doc_"+d.Code, p.T("portal.err.file_too_large", d.Name, portalMaxFile>>20))
+			continue
+		case apperr.Code(err) == apperr.Invalid:
+			p.fail("doc_"+d.Code, p.T("portal.err.file_type", d.Name))
 			continue
 		case err != nil:
 			p.fail("doc_"+d.Code, p.T("portal.err.document"))
@@ -102,8 +101,10 @@ func (p *Page) portalDocuments(r *http.Request, docs []portalDocInput) []portal.
 
 var errTooLarge = errors.New("file too large")
 
-// portalUpload hashes the file sent for a paper; nil if none was sent.
-func portalUpload(r *http.Request, code string) (*portal.DocumentRef, error) {
+// portalUpload keeps the file sent for a paper through the portal (which
+// reads its type from its content and keeps it by its hash); nil if none
+// was sent.
+func (u *UI) portalUpload(r *http.Request, code string) (*portal.DocumentRef, error) {
 	if r.MultipartForm == nil || len(r.MultipartForm.File["doc_"+code]) == 0 {
 		return nil, nil
 	}
@@ -114,31 +115,12 @@ func portalUpload(r *http.Request, code string) (*portal.DocumentRef, error) {
 	if fh.Size > portalMaxFile {
 		return nil, errTooLarge
 	}
-	sum, n, err := portalHash(fh)
+	f, err := fh.Open()
 	if err != nil {
 		return nil, err
 	}
-	name := filepath.Base(strings.ReplaceAll(fh.Filename, `\`, "/"))
-	if r := []rune(name); len(r) > 200 {
-		name = string(r[:200])
-	}
-	mt, _, _ := mime.ParseMediaType(fh.Header.Get("Content-Type"))
-	return &portal.DocumentRef{FileName: name, MediaType: mt, SHA256: sum, Size: n}, nil
-}
-
-// portalHash returns a file's SHA-256 (hex) and size.
-func portalHash(fh *multipart.FileHeader) (string, int64, error) {
-	f, err := fh.Open()
-	if err != nil {
-		return "", 0, err
-	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return u.svc.Portal.PutFile(r.Context(), portalCitizen(r), fh.Filename, f)
 }
 
 // portalKeep encodes a paper's descriptor for a hidden input, so that a
