@@ -152,9 +152,14 @@ func demoCommand() *cli.Command {
 				}
 				n = int64(res.Persons)
 			}
-			// The data-quality queue the demo officers review.
-			if _, err := a.server.Quality.Scan(ctx, province); err != nil {
+			// The data-quality queue the demo officers review: scanned once,
+			// on the first start (`dancu quality scan` scans again).
+			if sums, err := a.db.Summaries(ctx, province); err != nil {
 				return err
+			} else if len(sums) == 0 {
+				if _, err := a.server.Quality.Scan(ctx, province); err != nil {
+					return err
+				}
 			}
 			officers, err := demoOfficers(ctx, a.db, province)
 			if err != nil {
