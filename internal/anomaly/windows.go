@@ -24,13 +24,14 @@ type window interface {
 // countWindow counts entries: the refusal rules.
 type countWindow struct {
 	w      time.Duration
+	max    int // the most entries kept: counts saturate there
 	at     []time.Time
 	seq    []int64
 	head   int // at[head:] are in the window
 	latest time.Time
 }
 
-func newCountWindow(w time.Duration) *countWindow { return &countWindow{w: w} }
+func newCountWindow(w time.Duration, max int) *countWindow { return &countWindow{w: w, max: max} }
 
 func (cw *countWindow) add(e accesslog.Entry) {
 	at := e.At
@@ -48,7 +49,7 @@ func (cw *countWindow) add(e accesslog.Entry) {
 		cw.at, cw.seq, cw.head = cw.at[:n], cw.seq[:n], 0
 	}
 	cw.at, cw.seq = append(cw.at, at), append(cw.seq, e.Seq)
-	if cw.count() > maxWindowRows {
+	if cw.count() > cw.max {
 		cw.head++
 	}
 }
@@ -62,9 +63,11 @@ func (cw *countWindow) oldestSeq() int64 {
 	return cw.seq[cw.head]
 }
 
-// maxWindowRows bounds one window's memory; the count it caps stays far
-// above any threshold.
-const maxWindowRows = 2_000_000
+// windowCap bounds one window's memory: it keeps at most 100 times the
+// rule's limit (and at least 10,000), so a partner reading millions of
+// persons an hour costs a few megabytes, and the counts it reports
+// saturate far above the threshold.
+func windowCap(limit int) int { return max(100*limit, 10_000) }
 
 // distinctWindow counts the distinct subjects an actor read within a
 // sliding window, incrementally: one node per subject, in the order of
@@ -75,6 +78,7 @@ const maxWindowRows = 2_000_000
 // re-sorted for every batch.
 type distinctWindow struct {
 	w          time.Duration
+	max        int // the most subjects kept: counts saturate there
 	nodes      map[string]*subjectNode
 	head, tail *subjectNode // by latest read; head: the least recently read
 	// by first read since entering the window: its head holds the
@@ -91,8 +95,8 @@ type subjectNode struct {
 	prevFirst, nextFirst *subjectNode
 }
 
-func newDistinctWindow(w time.Duration) *distinctWindow {
-	return &distinctWindow{w: w, nodes: map[string]*subjectNode{}}
+func newDistinctWindow(w time.Duration, max int) *distinctWindow {
+	return &distinctWindow{w: w, max: max, nodes: map[string]*subjectNode{}}
 }
 
 // add counts a read at e.At (or at the latest time seen, if the log
@@ -125,7 +129,7 @@ func (dw *distinctWindow) add(e accesslog.Entry) {
 		dw.head = n
 	}
 	dw.tail = n
-	for len(dw.nodes) > maxWindowRows {
+	for len(dw.nodes) > dw.max {
 		dw.drop(dw.head)
 	}
 }
@@ -251,9 +255,9 @@ func observe(r rule, key string, win window, p accesslog.Entry, found []Alert, i
 // newWindow returns an empty window of a rule.
 func newWindow(r rule) window {
 	if r.distinct {
-		return newDistinctWindow(r.threshold.Window)
+		return newDistinctWindow(r.threshold.Window, windowCap(r.threshold.Limit))
 	}
-	return newCountWindow(r.threshold.Window)
+	return newCountWindow(r.threshold.Window, windowCap(r.threshold.Limit))
 }
 
 // loadWindow builds a key's window from the log's entries before the

@@ -16,7 +16,7 @@ func TestDistinctWindow(t *testing.T) {
 	for seed := range uint64(20) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		w := time.Duration(1+r.IntN(60)) * time.Minute
-		dw := newDistinctWindow(w)
+		dw := newDistinctWindow(w, windowCap(3))
 		var seen []accesslog.Entry
 		at := t0
 		for i := range 400 {
@@ -49,10 +49,26 @@ func TestDistinctWindow(t *testing.T) {
 // BenchmarkDistinctWindow: one read counted in a window of 100,000
 // persons.
 func BenchmarkDistinctWindow(b *testing.B) {
-	dw := newDistinctWindow(time.Hour)
+	dw := newDistinctWindow(time.Hour, windowCap(1000))
 	at := t0
 	for i := 0; b.Loop(); i++ {
 		at = at.Add(time.Millisecond)
 		dw.add(accesslog.Entry{Seq: int64(i), At: at, Subject: fmt.Sprintf("%012d", i%100_000)})
+	}
+}
+
+// TestWindowCap: a window keeps at most its cap, so its memory is bound;
+// its count saturates there.
+func TestWindowCap(t *testing.T) {
+	for _, win := range []window{newDistinctWindow(time.Hour, 3), newCountWindow(time.Hour, 3)} {
+		for i := range 10 {
+			win.add(accesslog.Entry{Seq: int64(i), At: t0.Add(time.Duration(i) * time.Second), Subject: fmt.Sprintf("p%d", i)})
+		}
+		if win.count() != 3 || win.oldestSeq() != 7 {
+			t.Errorf("%T: count %d from seq %d, want 3 from 7", win, win.count(), win.oldestSeq())
+		}
+	}
+	if windowCap(1000) != 100_000 || windowCap(3) != 10_000 {
+		t.Errorf("caps %d %d", windowCap(1000), windowCap(3))
 	}
 }
