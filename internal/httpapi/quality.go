@@ -34,7 +34,7 @@ func (s *Server) handleQualityFlags(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := map[string]any{"flags": flags}
-	if f.Limit > 0 && len(flags) == f.Limit || f.Limit <= 0 && len(flags) == 50 {
+	if len(flags) > 0 && len(flags) == quality.PageLimit(f.Limit) {
 		out["next_cursor"] = flags[len(flags)-1].ID
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -129,18 +128,13 @@ func (s *Service) file(ctx context.Context, d *Dossier, code string) (*DocumentR
 			if err != nil {
 				return nil, nil, err
 			}
-			if !bytes.Equal(hashOf(f.Content), mustHex(ref.SHA256)) {
+			if sum := sha256.Sum256(f.Content); hex.EncodeToString(sum[:]) != f.SHA256 {
 				return nil, nil, apperr.E(apperr.Internal, "a stored paper does not match its hash")
 			}
 			return ref, f, nil
 		}
 	}
 	return nil, nil, apperr.E(apperr.NotFound, "no such paper in this dossier")
-}
-
-func hashOf(b []byte) []byte {
-	sum := sha256.Sum256(b)
-	return sum[:]
 }
 
 // WritePaper sends a dossier's paper as a download, never rendered in

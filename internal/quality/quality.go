@@ -54,9 +54,6 @@ type Flag struct {
 	Note          string    `json:"note,omitempty"`
 }
 
-// key identifies a finding across scans.
-func (f *Flag) key() string { return f.Rule + "|" + f.PersonID + "|" + f.OtherID }
-
 // Summary is a commune's data quality at its last scan.
 type Summary struct {
 	Commune      string         `json:"commune"`
@@ -281,6 +278,15 @@ func inJurisdiction(a auth.Actor, f *Flag) bool {
 	return false
 }
 
+// PageLimit is the page size List uses for a requested limit: 50 unless
+// 1..200 is asked.
+func PageLimit(n int) int {
+	if n <= 0 || n > 200 {
+		return 50
+	}
+	return n
+}
+
 // List returns the review queue in the officer's jurisdiction. The flags
 // name persons (their ID numbers), so each person listed is an access-log
 // entry, as a search result is.
@@ -293,9 +299,7 @@ func (s *Service) List(ctx context.Context, a auth.Actor, f Filter) ([]*Flag, er
 	default:
 		return nil, apperr.Field(apperr.Invalid, "status", "status must be open, resolved or dismissed")
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
+	f.Limit = PageLimit(f.Limit)
 	f, err := scope(a, f)
 	if err != nil {
 		return nil, err
@@ -365,21 +369,15 @@ func (s *Service) Reopen(ctx context.Context, a auth.Actor, id string) (*Flag, e
 // who has just corrected a record sees the flag resolved without waiting
 // for the next scan.
 func (s *Service) Recheck(ctx context.Context, a auth.Actor, id string) (*Flag, error) {
-	var holds bool
-	f, err := s.Get(ctx, a, id)
+	f, err := s.reviewable(ctx, a, id, Open)
 	if err != nil {
 		return nil, err
 	}
-	if f.Status != Open {
-		return nil, apperr.E(apperr.Conflict, "the flag is %s", f.Status)
+	holds, err := s.stillHolds(ctx, f)
+	if err != nil || holds {
+		return f, err
 	}
-	if holds, err = s.stillHolds(ctx, f); err != nil {
-		return nil, err
-	}
-	if holds {
-		return f, nil
-	}
-	return s.review(ctx, a, id, "quality.recheck", Open, func(f *Flag) { f.Status = Resolved })
+	return s.save(ctx, a, f, "quality.recheck", Open, func(f *Flag) { f.Status = Resolved })
 }
 
 func (s *Service) stillHolds(ctx context.Context, f *Flag) (bool, error) {
@@ -406,6 +404,15 @@ func (s *Service) stillHolds(ctx context.Context, f *Flag) (bool, error) {
 
 // review applies a registrar's act to a flag in his jurisdiction.
 func (s *Service) review(ctx context.Context, a auth.Actor, id, action string, from Status, apply func(*Flag)) (*Flag, error) {
+	f, err := s.reviewable(ctx, a, id, from)
+	if err != nil {
+		return nil, err
+	}
+	return s.save(ctx, a, f, action, from, apply)
+}
+
+// reviewable reads a flag a registrar may act on, in status from.
+func (s *Service) reviewable(ctx context.Context, a auth.Actor, id string, from Status) (*Flag, error) {
 	if !a.CanWrite() {
 		return nil, apperr.E(apperr.Forbidden, "only registrars review data-quality flags")
 	}
@@ -416,6 +423,11 @@ func (s *Service) review(ctx context.Context, a auth.Actor, id, action string, f
 	if f.Status != from {
 		return nil, apperr.E(apperr.Conflict, "the flag is %s", f.Status)
 	}
+	return f, nil
+}
+
+// save writes an act on a flag read in status from, and logs it.
+func (s *Service) save(ctx context.Context, a auth.Actor, f *Flag, action string, from Status, apply func(*Flag)) (*Flag, error) {
 	apply(f)
 	f.ReviewedBy, f.UpdatedAt = a.ID, s.now()
 	if err := s.Store.UpdateFlag(ctx, f, from); err != nil {
