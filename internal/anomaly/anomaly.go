@@ -85,11 +85,13 @@ type Store interface {
 	// AccessLogEntryPage returns up to limit entries with Seq >= fromSeq,
 	// in Seq order (accesslog.Reader).
 	AccessLogEntryPage(ctx context.Context, fromSeq int64, limit int) ([]accesslog.Entry, error)
-	// AccessLogActorWindow returns the entries of actor with from < At <= to.
-	AccessLogActorWindow(ctx context.Context, actor string, from, to time.Time) ([]accesslog.Entry, error)
-	// AccessLogRefusedOrgWindow returns the entries of organisation org
-	// with from < At <= to whose outcome starts with "refused".
-	AccessLogRefusedOrgWindow(ctx context.Context, org string, from, to time.Time) ([]accesslog.Entry, error)
+	// AccessLogActorWindow returns the latest limit entries of actor with
+	// from < At <= to and Seq < before, in time order.
+	AccessLogActorWindow(ctx context.Context, actor string, from, to time.Time, before int64, limit int) ([]accesslog.Entry, error)
+	// AccessLogRefusedOrgWindow returns the latest limit entries of
+	// organisation org with from < At <= to and Seq < before whose outcome
+	// starts with "refused", in time order.
+	AccessLogRefusedOrgWindow(ctx context.Context, org string, from, to time.Time, before int64, limit int) ([]accesslog.Entry, error)
 
 	// AnomalyCursor returns the Seq of the last entry scanned, -1 for none.
 	AnomalyCursor(ctx context.Context) (int64, error)

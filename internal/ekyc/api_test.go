@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,6 +114,50 @@ func TestVerify_Single(t *testing.T) {
 		}
 		if !limited {
 			t.Errorf("no 429 with Retry-After from a limited client")
+		}
+	})
+}
+
+// TestVerify_Concurrent: single verifications sent at once share reads
+// of the register (package coalesce); each still gets its own person's
+// answer and its own access-log entry.
+func TestVerify_Concurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, 200)
+		tok := e.partner("telco", &oidc.Client{ID: "telco-c", RatePerSecond: 10000})
+		const n = 60
+		var wg sync.WaitGroup
+		errs := make(chan string, n)
+		for i := range n {
+			wg.Go(func() {
+				p := e.Living(i % 30)
+				name := p.FullName
+				want := "match"
+				if i%2 == 1 { // every other asks with a wrong name
+					name, want = name+" Thị", "no_match"
+				}
+				st, _, b := e.call("POST", "/api/v1/verify", tok, "application/json",
+					fmt.Sprintf(`{"id_number":%q,"full_name":%q}`, p.IDNumber, name), "X-Purpose", "sim_registration")
+				if st != 200 {
+					errs <- fmt.Sprintf("verify %d = %d %s", i, st, b)
+					return
+				}
+				if res := decode(t, b); res["id_number"] != p.IDNumber || res["result"] != want {
+					errs <- fmt.Sprintf("verify %d of %s = %s, want %s", i, p.IDNumber, b, want)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for msg := range errs {
+			t.Error(msg)
+		}
+		entries, err := db.AccessLogEntries(context.Background(), accesslog.Filter{Actor: "client:telco-c", Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != n {
+			t.Errorf("%d access-log entries for %d verifications", len(entries), n)
 		}
 	})
 }

@@ -3,11 +3,13 @@ package ekyc
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/coalesce"
 	"github.com/dancu-vn/dancu/internal/quota"
 	"github.com/dancu-vn/dancu/internal/register"
 )
@@ -29,6 +31,31 @@ type Service struct {
 	Store Store
 	Log   *accesslog.Log
 	Quota *quota.Limiter
+
+	once   sync.Once
+	single *coalesce.Loader[string, *Facts]
+}
+
+// Single verifications at once share reads of the register: up to
+// singleReaders reads of at most singleBatch persons run together.
+const (
+	singleReaders = 2
+	singleBatch   = 128
+)
+
+// facts reads the facts of ids. A single verification's one person joins
+// the others' being read at the same moment (see package coalesce): under
+// load, PostgreSQL then runs one statement for many requests.
+func (s *Service) facts(ctx context.Context, ids []string) (map[string]*Facts, error) {
+	if len(ids) != 1 {
+		return s.Store.VerifyFacts(ctx, ids)
+	}
+	s.once.Do(func() { s.single = coalesce.New(singleReaders, singleBatch, s.Store.VerifyFacts) })
+	f, ok, err := s.single.Load(ctx, ids[0])
+	if err != nil || !ok {
+		return nil, err
+	}
+	return map[string]*Facts{ids[0]: f}, nil
 }
 
 // QuotaKey is what quotas count by: the organisation, so that its clients
@@ -70,7 +97,7 @@ func (s *Service) VerifyBatch(ctx context.Context, a auth.Actor, reqs []Request)
 			ids = append(ids, r.IDNumber)
 		}
 	}
-	facts, err := s.Store.VerifyFacts(ctx, ids)
+	facts, err := s.facts(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

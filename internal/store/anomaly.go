@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,18 +18,28 @@ const anomalyCursorName = "accesslog"
 
 // AccessLogActorWindow implements anomaly.Store, served by the index
 // accesslog_actor (actor, at).
-func (db *DB) AccessLogActorWindow(ctx context.Context, actor string, from, to time.Time) ([]accesslog.Entry, error) {
-	return db.queryAccessLogEntries(ctx, `SELECT `+accessLogColumns+` FROM accesslog_entries
-		WHERE actor = $1 AND at > $2 AND at <= $3 ORDER BY at, seq`, actor, micros(from), micros(to))
+func (db *DB) AccessLogActorWindow(ctx context.Context, actor string, from, to time.Time, before int64, limit int) ([]accesslog.Entry, error) {
+	return db.latestAccessLogEntries(ctx, `SELECT `+accessLogColumns+` FROM accesslog_entries
+		WHERE actor = $1 AND at > $2 AND at <= $3 AND seq < $4 ORDER BY at DESC, seq DESC LIMIT $5`,
+		actor, micros(from), micros(to), before, limit)
 }
 
 // AccessLogRefusedOrgWindow implements anomaly.Store, served by the
 // partial index accesslog_refused_org (org, at), whose condition the
 // query repeats word for word so that both engines' planners use it.
-func (db *DB) AccessLogRefusedOrgWindow(ctx context.Context, org string, from, to time.Time) ([]accesslog.Entry, error) {
-	return db.queryAccessLogEntries(ctx, `SELECT `+accessLogColumns+` FROM accesslog_entries
-		WHERE org = $1 AND substr(outcome, 1, 7) = 'refused' AND at > $2 AND at <= $3 ORDER BY at, seq`,
-		org, micros(from), micros(to))
+func (db *DB) AccessLogRefusedOrgWindow(ctx context.Context, org string, from, to time.Time, before int64, limit int) ([]accesslog.Entry, error) {
+	return db.latestAccessLogEntries(ctx, `SELECT `+accessLogColumns+` FROM accesslog_entries
+		WHERE org = $1 AND substr(outcome, 1, 7) = 'refused' AND at > $2 AND at <= $3 AND seq < $4
+		ORDER BY at DESC, seq DESC LIMIT $5`,
+		org, micros(from), micros(to), before, limit)
+}
+
+// latestAccessLogEntries runs a query that reads entries newest first and
+// returns them in time order.
+func (db *DB) latestAccessLogEntries(ctx context.Context, query string, args ...any) ([]accesslog.Entry, error) {
+	out, err := db.queryAccessLogEntries(ctx, query, args...)
+	slices.Reverse(out)
+	return out, err
 }
 
 // AnomalyCursor implements anomaly.Store.

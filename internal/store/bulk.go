@@ -212,18 +212,7 @@ func (db *DB) lookupIn(ctx context.Context, query string, args []any, keys []str
 		if db.Engine == SQLite {
 			q = query + ` IN (` + placeholders(len(args)+1, len(a)-len(args)) + `)`
 		}
-		rows, err := db.read.QueryContext(ctx, q, a...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := db.scanQuery(ctx, q, a, scan); err != nil {
 			return err
 		}
 	}

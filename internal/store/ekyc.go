@@ -38,25 +38,48 @@ func (db *DB) VerifyFacts(ctx context.Context, ids []string) (map[string]*ekyc.F
 		return nil
 	}
 	var err error
-	if len(ids) == 1 {
-		// One person (the single verify, the hot path): "= $1", whose
-		// generic plan PostgreSQL caches; an array parameter is planned
-		// anew each time, which cost more than the query.
-		var rows *sql.Rows
-		rows, err = db.read.QueryContext(ctx, verifyFactsQuery+` = $1`, ids[0])
-		if err == nil {
-			for rows.Next() && err == nil {
-				err = scan(rows)
-			}
-			rows.Close()
-			if err == nil {
-				err = rows.Err()
-			}
+	switch {
+	case len(ids) == 1:
+		// One person (a single verify when the server is quiet): "= $1".
+		err = db.scanQuery(ctx, verifyFactsQuery+` = $1`, []any{ids[0]}, scan)
+	case db.Engine == Postgres && len(ids) <= maxPaddedIn:
+		// Single verifies read together (package coalesce): a list of
+		// placeholders padded to a power of two, whose generic plan
+		// PostgreSQL caches after five runs. An array parameter is
+		// planned anew for each batch (0.25 ms), costing as much as
+		// reading the batch.
+		n := 2
+		for n < len(ids) {
+			n *= 2
 		}
-	} else {
+		args := make([]any, n)
+		for i := range args {
+			args[i] = ids[min(i, len(ids)-1)] // repeating a key adds no row
+		}
+		err = db.scanQuery(ctx, verifyFactsQuery+` IN (`+placeholders(1, n)+`)`, args, scan)
+	default:
 		err = db.lookupIn(ctx, verifyFactsQuery, nil, ids, scan)
 	}
 	return out, mapErr(err, "verify facts")
+}
+
+// maxPaddedIn is the most keys VerifyFacts reads through a padded list of
+// placeholders on PostgreSQL; more go as one array.
+const maxPaddedIn = 128
+
+// scanQuery runs a read query and scans each of its rows.
+func (db *DB) scanQuery(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // verifyFactsQuery reads the facts of persons, ending in the column to
