@@ -32,7 +32,7 @@ func TestVerifyFacts_Sizes(t *testing.T) {
 				for _, p := range persons[:n] {
 					keys = append(keys, p.IDNumber)
 				}
-				keys = append(keys, persons[0].IDNumber) // repeated
+				keys = append(keys, persons[0].IDNumber)     // repeated
 				got, err := db.VerifyFacts(ctx, keys[1:n+1]) // the known ones
 				if err != nil {
 					t.Fatal(err)
