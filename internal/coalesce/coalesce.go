@@ -10,8 +10,9 @@ import (
 	"sync"
 )
 
-// Loader batches calls to Load. At most Readers batch reads run at once;
-// a batch holds at most MaxBatch keys.
+// Loader batches calls to Load. One read runs at a time while callers
+// keep up with it, at most readers when they pile up; a read holds at most
+// maxBatch keys.
 type Loader[K comparable, V any] struct {
 	read     func(ctx context.Context, keys []K) (map[K]V, error)
 	readers  int
@@ -44,7 +45,10 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, bool, error) {
 	c := &call[K, V]{key: key, done: make(chan struct{})}
 	l.mu.Lock()
 	l.queue = append(l.queue, c)
-	lead := l.running < l.readers
+	// A first read starts at once; more run beside it only when callers
+	// pile up (reads are slow, as when they wait for the disk): otherwise
+	// those who come during a read wait for it to end and go together.
+	lead := l.running == 0 || (l.running < l.readers && len(l.queue) >= l.spill())
 	if lead {
 		l.running++
 	}
@@ -70,6 +74,9 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, bool, error) {
 		return zero, false, ctx.Err()
 	}
 }
+
+// spill is how many waiting callers start another concurrent read.
+func (l *Loader[K, V]) spill() int { return max(l.maxBatch/4, 1) }
 
 // drain reads batches until the queue is empty, then gives up its turn.
 func (l *Loader[K, V]) drain(ctx context.Context) {

@@ -146,3 +146,30 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestLoad_OneReadUnlessPiled: a caller that comes during a read waits
+// for it rather than starting a second one, until callers pile up.
+func TestLoad_OneReadUnlessPiled(t *testing.T) {
+	s := &squares{gate: make(chan struct{})}
+	l := New(4, 16, s.read) // a second read once 4 wait
+	done := make(chan struct{}, 8)
+	load := func(k int) { l.Load(context.Background(), k); done <- struct{}{} }
+	go load(2)
+	waitFor(t, func() bool { return s.running.Load() == 1 })
+	for k := range 3 {
+		go load(10 + k)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if r := s.running.Load(); r != 1 {
+		t.Fatalf("%d reads with 3 callers waiting, want 1", r)
+	}
+	go load(20)
+	waitFor(t, func() bool { return s.running.Load() == 2 })
+	close(s.gate)
+	for range 5 {
+		<-done
+	}
+	if c := s.calls.Load(); c != 2 {
+		t.Errorf("%d reads, want 2 (the first, then the four that piled up)", c)
+	}
+}

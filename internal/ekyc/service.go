@@ -36,10 +36,11 @@ type Service struct {
 	single *coalesce.Loader[string, *Facts]
 }
 
-// Single verifications at once share reads of the register: up to
-// singleReaders reads of at most singleBatch persons run together.
+// Single verifications at once share reads of the register: one read of
+// at most singleBatch persons at a time, up to singleReaders when reads
+// fall behind (a register larger than memory waits for its disk).
 const (
-	singleReaders = 2
+	singleReaders = 4
 	singleBatch   = 128
 )
 
