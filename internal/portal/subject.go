@@ -13,11 +13,14 @@ import (
 const adultAge = 18
 
 // subjectOf returns the person a submission concerns: the applicant, or,
-// when the procedure allows it and SubjectField names someone else, the
-// applicant's living child under 18 on today's date, by the register's
-// parent links. Anyone else — a stranger, an ID number the register does
-// not hold, an adult or dead child — gets the same forbidden answer on
-// the field, so that the portal tells nothing about other people.
+// when the procedure allows it and SubjectField names someone else, a
+// living person the applicant legally represents by the register's links
+// (Bộ luật Dân sự 2015, điều 136): his ward, of any age, whose guardian
+// he is; or his child under 18 on today's date who has no guardian (one
+// appointed for a child replaces the parents). Anyone else — a stranger,
+// an ID number the register does not hold, an adult or dead child — gets
+// the same forbidden answer on the field, so that the portal tells
+// nothing about other people.
 func (s *Service) subjectOf(ctx context.Context, p *Procedure, applicant *register.Person, vals map[string]string, today string) (*register.Person, error) {
 	id := vals[SubjectField]
 	if p.Subject != SubjectSelfOrMinorChild || id == "" || id == applicant.IDNumber {
@@ -32,16 +35,24 @@ func (s *Service) subjectOf(ctx context.Context, p *Procedure, applicant *regist
 	case err != nil:
 		return nil, err
 	}
-	parent := child.FatherID == applicant.IDNumber || child.MotherID == applicant.IDNumber
-	if !parent || child.Status != register.Living || !minorOn(child.BirthDate, today) {
+	if child.Status != register.Living || !represents(applicant, child, today) {
 		return nil, notYourMinorChild()
 	}
 	return child, nil
 }
 
+// represents reports whether applicant is the legal representative of p.
+func represents(applicant, p *register.Person, today string) bool {
+	if p.GuardianID != "" {
+		return p.GuardianID == applicant.IDNumber
+	}
+	parent := p.FatherID == applicant.IDNumber || p.MotherID == applicant.IDNumber
+	return parent && minorOn(p.BirthDate, today)
+}
+
 func notYourMinorChild() error {
 	return apperr.Field(apperr.Forbidden, "fields."+SubjectField,
-		"you may declare for yourself or for your own living child under %d only", adultAge)
+		"you may declare for yourself, your own living child under %d or a living person in your guardianship only", adultAge)
 }
 
 // minorOn reports whether someone born on birth is certainly under 18 on

@@ -218,6 +218,36 @@ func TestPortal_SubjectMinorChild(t *testing.T) {
 			}
 			refused(t, f.parentToken, unknown)
 		})
+		guardian := func(t *testing.T, ward *register.Person, guardian string) {
+			t.Helper()
+			payload, _ := json.Marshal(register.GuardianshipPayload{GuardianID: guardian})
+			today := register.Date(register.Today(time.Now()))
+			if _, err := te.Register.RecordEvent(te.Ctx, subjectRegistrar(ward.Permanent.Commune), ward.IDNumber, register.EventRequest{
+				Kind: register.KindGuardianship, EffectiveDate: today, Payload: payload,
+				Legal: register.LegalBasis{DocumentNo: "07/GH", DocumentDate: today, Issuer: "UBND xã"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Run("a ward, and a child with a guardian", func(t *testing.T) {
+			// A guardian appointed for the child represents him instead of
+			// the parents: the guardian may declare for him, the parent not.
+			guardian(t, f.child, f.adultParent.IDNumber)
+			refused(t, f.parentToken, f.child.IDNumber)
+			m := subjectSubmit(t, te, f.adultParentTk, temporaryResidenceBody(f.child.IDNumber, commune), 201)
+			if d := dossiers(m)[0]; d["subject_id"] != f.child.IDNumber || d["applicant_id"] != f.adultParent.IDNumber {
+				t.Fatalf("guardian's dossier: subject %v applicant %v", d["subject_id"], d["applicant_id"])
+			}
+			// A ward of any age: the adult child, once in the parent's
+			// guardianship (an adult lacking capacity).
+			guardian(t, f.adultChild, f.parent.IDNumber)
+			subjectSubmit(t, te, f.parentToken, temporaryResidenceBody(f.adultChild.IDNumber, f.adultChild.Permanent.Commune), 201)
+			// Guardianships ended: the parent again, the guardian no more.
+			guardian(t, f.child, "")
+			guardian(t, f.adultChild, "")
+			refused(t, f.adultParentTk, f.child.IDNumber)
+			refused(t, f.parentToken, f.adultChild.IDNumber)
+			subjectSubmit(t, te, f.parentToken, temporaryResidenceBody(f.child.IDNumber, commune), 201)
+		})
 		t.Run("dead child", func(t *testing.T) {
 			payload, _ := json.Marshal(register.DeathPayload{DeathDate: register.Date(register.Today(time.Now())), Place: "Huế"})
 			_, err := te.Register.RecordEvent(te.Ctx, subjectRegistrar(commune), f.child.IDNumber, register.EventRequest{
