@@ -133,6 +133,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	go prune(bg, logger, map[string]func(context.Context) error{"portal_files": srv.Portal.PruneFiles})
 	srv.Residence = &residence.Service{Store: db, Facts: db, Log: alog}
 	srv.Quality = &quality.Service{Store: db, Log: alog}
 	// Anomaly alerts: scans the access log in the background (read only).
@@ -197,8 +198,8 @@ func newEKYC(bg context.Context, db *store.DB, alog *accesslog.Log, logger *slog
 	return svc, jobs
 }
 
-// pruneEvery is how often expired e-ID challenges, rate-limit events and
-// old sessions are deleted.
+// pruneEvery is how often expired e-ID challenges, rate-limit events, old
+// sessions and the portal's unclaimed papers are deleted.
 const pruneEvery = 15 * time.Minute
 
 // prune runs each housekeeping function every pruneEvery until ctx ends:

@@ -27,9 +27,10 @@ func BenchmarkDossierSubmit(b *testing.B) {
 					continue
 				}
 				tokens = append(tokens, e.Citizen(p, fmt.Sprintf("09120001%02d", i)))
+				e.UploadPaper(tokens[len(tokens)-1])
 				bodies = append(bodies, `{"procedure":"temporary_residence_registration","fields":{"temporary_commune":"`+
 					p.Permanent.Commune+`","temporary_address":"Số 9 Lê Lợi","until":"2027-12-31","reason":"work"},
-					"documents":[{"code":"proof_of_home","file_name":"hop-dong.pdf","sha256":"`+strings.Repeat("ab", 32)+`"}]}`)
+					"documents":[{"code":"proof_of_home","file_name":"hop-dong.pdf","sha256":"`+testenv.PaperSHA256()+`"}]}`)
 			}
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 			var n atomic.Int64

@@ -165,9 +165,18 @@ type Store interface {
 	Result(ctx context.Context, id string) (*ResultDoc, error)
 
 	// PutFile keeps a paper's content by its hash (a second copy of the
-	// same content changes nothing); File reads it.
+	// same content changes nothing) and records its upload by
+	// f.UploadedBy at f.CreatedAt; File reads it.
 	PutFile(ctx context.Context, f *File) error
 	File(ctx context.Context, sha256 string) (*File, error)
+	// UploadCount counts the papers an account uploaded since a time.
+	UploadCount(ctx context.Context, accountID string, since time.Time) (int, error)
+	// UploadedFiles returns which of the hashes the account uploaded.
+	UploadedFiles(ctx context.Context, accountID string, sha256s []string) (map[string]bool, error)
+	// PruneFiles deletes the papers no dossier names that nobody uploaded
+	// since before, and the uploads older than before; it returns how
+	// many papers it deleted.
+	PruneFiles(ctx context.Context, before time.Time) (int64, error)
 
 	Notifications(ctx context.Context, accountID string, limit int) ([]Notification, error)
 	MarkNotificationRead(ctx context.Context, accountID, id string, at time.Time) error

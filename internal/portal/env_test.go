@@ -53,6 +53,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		}
 	}
 	e.citizen = te.Citizen(e.applicant, "0912000001")
+	te.UploadPaper(e.citizen)
 	for i := 0; ; i++ {
 		if p := te.Living(i); p.IDNumber != e.applicant.IDNumber {
 			e.other = te.Citizen(p, "0912000002")
@@ -93,6 +94,13 @@ func errCode(m map[string]any) string {
 	return c
 }
 
+// errField returns an error answer's field.
+func errField(m map[string]any) string {
+	e, _ := m["error"].(map[string]any)
+	f, _ := e["field"].(string)
+	return f
+}
+
 func dossiers(m map[string]any) []map[string]any {
 	var out []map[string]any
 	for _, d := range m["dossiers"].([]any) {
@@ -101,8 +109,8 @@ func dossiers(m map[string]any) []map[string]any {
 	return out
 }
 
-const doc = `{"code":"medical_birth_certificate","file_name":"giay-chung-sinh.pdf","sha256":"` +
-	"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" + `"}`
+// doc is a paper the applicant uploaded (newEnv).
+var doc = `{"code":"medical_birth_certificate","file_name":"giay-chung-sinh.pdf","sha256":"` + testenv.PaperSHA256() + `"}`
 
 func (e *env) newbornBody() string {
 	rel := "father"
@@ -268,7 +276,7 @@ func TestPortal_Transitions(t *testing.T) {
 		e := newEnv(t, db)
 		body := `{"procedure":"temporary_residence_registration","fields":{"temporary_commune":"` + e.communeCode + `",
 			"temporary_address":"Số 9 Lê Lợi","until":"2027-12-31","reason":"work"},
-			"documents":[{"code":"proof_of_home","file_name":"hop-dong.pdf","sha256":"` + strings.Repeat("ab", 32) + `"}]}`
+			"documents":[{"code":"proof_of_home","file_name":"hop-dong.pdf","sha256":"` + testenv.PaperSHA256() + `"}]}`
 		d := dossiers(e.call("POST", "/api/v1/portal/dossiers", e.citizen, body, 201))[0]
 		id := d["id"].(string)
 		if d["fee"].(float64) != 7000 {
@@ -319,7 +327,7 @@ func TestPortal_Transitions(t *testing.T) {
 		}
 		act(e.commune, "request-info", "Bổ sung hợp đồng thuê nhà có công chứng", 200)
 		e.call("POST", "/api/v1/portal/dossiers/"+id+"/resubmit", e.citizen,
-			`{"fields":{"temporary_address":"Số 9A Lê Lợi"},"documents":[{"code":"proof_of_home","file_name":"hop-dong-cong-chung.pdf","sha256":"`+strings.Repeat("cd", 32)+`"}]}`, 200)
+			`{"fields":{"temporary_address":"Số 9A Lê Lợi"},"documents":[{"code":"proof_of_home","file_name":"hop-dong-cong-chung.pdf","sha256":"`+e.UploadFile(e.citizen, testenv.Paper+"% the notarised contract\n")+`"}]}`, 200)
 		if m := act(e.commune, "receive", "", 200); m["state"] != "received" {
 			t.Fatalf("received unpaid: %v", m["state"])
 		}
@@ -400,7 +408,7 @@ func TestPortal_DeathRegistration(t *testing.T) {
 			body := `{"procedure":"death_registration","fields":{"deceased_id_number":"` + dead.IDNumber + `",
 				"deceased_full_name":"` + name + `","death_date":"` + time.Now().AddDate(0, 0, -2).Format("2006-01-02") + `",
 				"death_place":"Tại nhà","applicant_relation":"other"},
-				"documents":[{"code":"death_notice","file_name":"giay-bao-tu.pdf","sha256":"` + strings.Repeat("ef", 32) + `"}]}`
+				"documents":[{"code":"death_notice","file_name":"giay-bao-tu.pdf","sha256":"` + testenv.PaperSHA256() + `"}]}`
 			id := dossiers(e.call("POST", "/api/v1/portal/dossiers", e.citizen, body, 201))[0]["id"].(string)
 			e.call("POST", "/api/v1/dossiers/"+id+"/receive", e.commune, "", 200)
 			return id

@@ -20,6 +20,16 @@ import (
 // MaxFileSize bounds one attached paper.
 const MaxFileSize = 10 << 20
 
+// MaxUploadsPerDay bounds the papers one account uploads in 24 hours
+// (several dossiers' worth, each with its scans), so that the portal is
+// not anyone's free file store.
+const MaxUploadsPerDay = 100
+
+// FileRetention is how long an uploaded paper waits to be named by a
+// dossier: after it, a paper no dossier names is deleted (PruneFiles),
+// and a submission must upload it again.
+const FileRetention = 24 * time.Hour
+
 // ActionDossierFile is the access-log action of an officer opening a
 // dossier's paper.
 const ActionDossierFile = "dossier.file"
@@ -43,6 +53,15 @@ var fileTypes = map[string]bool{"application/pdf": true, "image/jpeg": true, "im
 // for the documents of a submission or resubmission. Its type is read
 // from its content; anything but a PDF, JPEG or PNG is refused.
 func (s *Service) PutFile(ctx context.Context, c Citizen, fileName string, r io.Reader) (*DocumentRef, error) {
+	n, err := s.Store.UploadCount(ctx, c.AccountID, s.now().Add(-24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	if n >= MaxUploadsPerDay {
+		e := apperr.E(apperr.RateLimited, "at most %d files a day may be uploaded from one account", MaxUploadsPerDay)
+		e.RetryAfter = time.Hour
+		return nil, e
+	}
 	content, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
 		return nil, apperr.Wrap(err, "read the file")
@@ -67,6 +86,13 @@ func (s *Service) PutFile(ctx context.Context, c Citizen, fileName string, r io.
 		return nil, err
 	}
 	return &DocumentRef{FileName: cleanFileName(fileName), MediaType: mt, SHA256: f.SHA256, Size: f.Size}, nil
+}
+
+// PruneFiles deletes the papers no dossier names whose last upload is
+// older than FileRetention, for the server's housekeeping.
+func (s *Service) PruneFiles(ctx context.Context) error {
+	_, err := s.Store.PruneFiles(ctx, s.now().Add(-FileRetention))
+	return err
 }
 
 // cleanFileName keeps the last element of a client's file name, at most

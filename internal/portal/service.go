@@ -155,6 +155,9 @@ func (s *Service) Submit(ctx context.Context, c Citizen, req SubmitRequest) ([]*
 	if err := p.checkDocuments(req.Documents, true); err != nil {
 		return nil, err
 	}
+	if err := s.checkUploaded(ctx, c, req.Documents); err != nil {
+		return nil, err
+	}
 	// The person the dossier concerns: the applicant, or his minor child.
 	subject, err := s.subjectOf(ctx, p, person, values, today)
 	if err != nil {
@@ -321,6 +324,9 @@ func (s *Service) Resubmit(ctx context.Context, c Citizen, id string, req Resubm
 	if err := p.checkDocuments(docs, false); err != nil {
 		return nil, err
 	}
+	if err := s.checkUploaded(ctx, c, req.Documents); err != nil {
+		return nil, err
+	}
 	c0 := &Commit{}
 	from := d.State
 	d.Fields, d.Documents, d.State, d.Version, d.UpdatedAt = vals, docs, Resubmitted, d.Version+1, now
@@ -476,6 +482,31 @@ func (f *Field) check(v, today string) error {
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// checkUploaded requires every paper a citizen names to be one his
+// account uploaded: a hash is not a key to someone else's paper, and an
+// office never receives a dossier whose papers it cannot open.
+func (s *Service) checkUploaded(ctx context.Context, c Citizen, docs []DocumentRef) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	hashes := make([]string, len(docs))
+	for i, d := range docs {
+		hashes[i] = d.SHA256
+	}
+	have, err := s.Store.UploadedFiles(ctx, c.AccountID, hashes)
+	if err != nil {
+		return err
+	}
+	for i, d := range docs {
+		if !have[d.SHA256] {
+			return apperr.Field(apperr.Invalid, fmt.Sprintf("documents[%d].sha256", i),
+				"no file with this sha256 was uploaded from your account in the last %d hours: upload it first (POST /api/v1/portal/files)",
+				int(FileRetention.Hours()))
+		}
+	}
+	return nil
+}
 
 // checkDocuments validates the papers attached; unknown kinds are refused
 // when strict, and every required kind must be there.

@@ -112,6 +112,7 @@ func subjectApprove(t *testing.T, te *testenv.Env, token string, d map[string]an
 
 func subjectSubmit(t *testing.T, te *testenv.Env, token, body string, want int) map[string]any {
 	t.Helper()
+	te.UploadPaper(token) // the paper the body names
 	status, _, b := te.Call("POST", "/api/v1/portal/dossiers", token, "application/json", body)
 	if status != want {
 		t.Fatalf("submit: status %d, want %d: %s", status, want, b)
@@ -136,7 +137,7 @@ func subjectCount(t *testing.T, te *testenv.Env, token string) int {
 func temporaryResidenceBody(subject, commune string) string {
 	return `{"procedure":"temporary_residence_registration","fields":{"subject_id_number":"` + subject + `",
 		"temporary_commune":"` + commune + `","temporary_address":"Số 12 Nguyễn Huệ","until":"2027-06-30","reason":"study"},
-		"documents":[{"code":"proof_of_home","file_name":"hop-dong.pdf","sha256":"` + strings.Repeat("ef", 32) + `"}]}`
+		"documents":[{"code":"proof_of_home","file_name":"hop-dong.pdf","sha256":"` + testenv.PaperSHA256() + `"}]}`
 }
 
 // TestPortal_SubjectMinorChild: a parent declares temporary residence for

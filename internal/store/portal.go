@@ -219,6 +219,9 @@ func writeDossiers(ctx context.Context, tx *Tx, c *portal.Commit) error {
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...); err != nil {
 			return mapErr(err, "insert dossier")
 		}
+		if err := addFileRefs(ctx, tx, d); err != nil {
+			return err
+		}
 	}
 	for _, d := range c.Updated {
 		args, err := dossierArgs(d)
@@ -233,6 +236,11 @@ func writeDossiers(ctx context.Context, tx *Tx, c *portal.Commit) error {
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.E(apperr.Conflict, "the dossier changed meanwhile: reload it and try again")
+		}
+		// A paper a resubmission replaces stays named: it is part of
+		// the dossier's history.
+		if err := addFileRefs(ctx, tx, d); err != nil {
+			return err
 		}
 	}
 	for _, s := range c.Steps {
@@ -402,8 +410,77 @@ func (db *DB) PutFile(ctx context.Context, f *portal.File) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO portal_files (sha256, media_type, size, content, uploaded_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING`,
 			f.SHA256, f.MediaType, f.Size, f.Content, f.UploadedBy, micros(f.CreatedAt))
-		return mapErr(err, "file")
+		if err != nil {
+			return mapErr(err, "file")
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO portal_uploads (account_id, sha256, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (account_id, sha256) DO UPDATE SET created_at = excluded.created_at`,
+			f.UploadedBy, f.SHA256, micros(f.CreatedAt))
+		return mapErr(err, "file upload")
 	})
+}
+
+// UploadCount implements portal.Store.
+func (db *DB) UploadCount(ctx context.Context, accountID string, since time.Time) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM portal_uploads WHERE account_id = $1 AND created_at >= $2`,
+		accountID, micros(since)).Scan(&n)
+	return n, mapErr(err, "count uploads")
+}
+
+// UploadedFiles implements portal.Store.
+func (db *DB) UploadedFiles(ctx context.Context, accountID string, sha256s []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(sha256s))
+	err := db.lookupIn(ctx, `SELECT sha256 FROM portal_uploads WHERE account_id = $1 AND sha256`, []any{accountID}, sha256s,
+		func(rows *sql.Rows) error {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				return err
+			}
+			out[h] = true
+			return nil
+		})
+	return out, mapErr(err, "uploaded files")
+}
+
+// PruneFiles implements portal.Store, in rounds of at most 500 papers.
+func (db *DB) PruneFiles(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := db.inTx(ctx, func(tx *Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM portal_files WHERE sha256 IN (
+				SELECT f.sha256 FROM portal_files f
+				WHERE NOT EXISTS (SELECT 1 FROM portal_file_refs r WHERE r.sha256 = f.sha256)
+				AND NOT EXISTS (SELECT 1 FROM portal_uploads u WHERE u.sha256 = f.sha256 AND u.created_at >= $1)
+				LIMIT 500)`, micros(before))
+			if err != nil {
+				return mapErr(err, "prune files")
+			}
+			n, _ = res.RowsAffected()
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < 500 {
+			break
+		}
+	}
+	_, err := db.write.ExecContext(ctx, `DELETE FROM portal_uploads WHERE created_at < $1`, micros(before))
+	return total, mapErr(err, "prune uploads")
+}
+
+// addFileRefs records which papers a dossier names.
+func addFileRefs(ctx context.Context, tx *Tx, d *portal.Dossier) error {
+	for _, doc := range d.Documents {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO portal_file_refs (sha256, dossier_id) VALUES ($1, $2)
+			ON CONFLICT (sha256, dossier_id) DO NOTHING`, doc.SHA256, d.ID); err != nil {
+			return mapErr(err, "dossier papers")
+		}
+	}
+	return nil
 }
 
 // File implements portal.Store.

@@ -6,6 +6,8 @@ package testenv
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -224,6 +226,35 @@ func (e *Env) Citizen(p *register.Person, phone string) (token string) {
 		}
 	}
 	return res.Token
+}
+
+// Paper is a small PDF that tests attach to dossiers; PaperSHA256 is
+// its hash, which a dossier names once the citizen has uploaded it
+// (UploadPaper).
+const Paper = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+// PaperSHA256 returns Paper's SHA-256 in hex.
+func PaperSHA256() string {
+	sum := sha256.Sum256([]byte(Paper))
+	return hex.EncodeToString(sum[:])
+}
+
+// UploadPaper uploads Paper through the API as the citizen of the
+// session token and returns its hash.
+func (e *Env) UploadPaper(token string) string {
+	e.T.Helper()
+	return e.UploadFile(token, Paper)
+}
+
+// UploadFile uploads a file (a PDF, JPEG or PNG) through the API as the
+// citizen of the session token and returns its hash.
+func (e *Env) UploadFile(token, content string) string {
+	e.T.Helper()
+	if st, _, b := e.Call("POST", "/api/v1/portal/files?name=paper.pdf", token, "application/pdf", content); st != 201 {
+		e.T.Fatalf("upload a paper = %d %s", st, b)
+	}
+	sum := sha256.Sum256([]byte(content))
+	return hex.EncodeToString(sum[:])
 }
 
 // Code returns the newest one-time code sent to a phone.

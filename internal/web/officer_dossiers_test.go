@@ -38,6 +38,7 @@ func newDossierEnv(t *testing.T, db *store.DB) *dossierEnv {
 		}
 	}
 	e.citizen = e.Citizen(e.applicant, "0912000301")
+	e.UploadPaper(e.citizen) // the paper dossierDoc names
 	e.commune = e.applicant.Permanent.Commune
 	return e
 }
@@ -45,7 +46,7 @@ func newDossierEnv(t *testing.T, db *store.DB) *dossierEnv {
 // dossierDoc is an attached paper of a submission.
 func dossierDoc(code, file string) string {
 	return `{"code":"` + code + `","file_name":"` + file + `","media_type":"application/pdf","size":52340,"sha256":"` +
-		strings.Repeat("ab", 32) + `"}`
+		testenv.PaperSHA256() + `"}`
 }
 
 // submit submits a dossier as the citizen through the API and returns the
@@ -197,7 +198,7 @@ func TestWeb_OfficerDossiers(t *testing.T) {
 				t.Fatalf("dossier = %d\n%s", st, excerpt(body))
 			}
 			for _, s := range []string{"Đăng ký tạm trú", "Xã/phường tạm trú", "Số 9 Lê Lợi", "Làm việc", "31/12/2027",
-				"hop-dong-thue-nha.pdf", strings.Repeat("ab", 32), "7.000 ₫", "Chưa nộp", "Nộp hồ sơ",
+				"hop-dong-thue-nha.pdf", testenv.PaperSHA256(), "7.000 ₫", "Chưa nộp", "Nộp hồ sơ",
 				`action="/officer/dossiers/` + temp + `/receive"`, `action="/officer/dossiers/` + temp + `/reject"`} {
 				if !strings.Contains(body, s) {
 					t.Errorf("dossier page lacks %q", s)

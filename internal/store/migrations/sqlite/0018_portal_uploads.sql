@@ -1,0 +1,27 @@
+-- Who uploaded which paper (a file is kept once, whoever sends it), so
+-- that a dossier names only papers its applicant uploaded, uploads can be
+-- counted per account, and papers no dossier names are deleted a day
+-- after their last upload; and which dossiers name which paper.
+
+CREATE TABLE portal_uploads (
+	account_id TEXT NOT NULL,
+	sha256     TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (account_id, sha256)
+) STRICT;
+-- serves: an account's uploads of the last day; a paper's latest upload
+CREATE INDEX portal_uploads_account ON portal_uploads (account_id, created_at);
+CREATE INDEX portal_uploads_file ON portal_uploads (sha256, created_at);
+
+CREATE TABLE portal_file_refs (
+	sha256     TEXT NOT NULL,
+	dossier_id TEXT NOT NULL,
+	PRIMARY KEY (sha256, dossier_id)
+) STRICT;
+
+INSERT INTO portal_uploads (account_id, sha256, created_at)
+	SELECT uploaded_by, sha256, created_at FROM portal_files;
+INSERT INTO portal_file_refs (sha256, dossier_id)
+	SELECT DISTINCT json_extract(doc.value, '$.sha256'), d.id
+	FROM dossiers d, json_each(COALESCE(json_extract(d.data, '$.documents'), '[]')) AS doc
+	WHERE json_extract(doc.value, '$.sha256') IS NOT NULL;
