@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/quota"
@@ -386,19 +387,21 @@ func (j *Jobs) process(ctx context.Context, job *Job, lease time.Duration) error
 	if strings.HasPrefix(job.Owner, "client:") {
 		a.Org = ""
 	}
-	// Two stages overlap: while one chunk's results commit, the next is
-	// read and verified (its access-log entries committing meanwhile).
-	// Commits stay in line order, so the job resumes after its last one.
+	// Three stages overlap: while one chunk's results commit, the next
+	// one's access-log entries are appended, and the one after is read
+	// and compared. A chunk's results commit only after its entries are
+	// durable (fail closed), and in line order, so that the job resumes
+	// after its last commit.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ready := make(chan chunkOutcome, 1)
+	compared := make(chan chunkOutcome, 1)
 	go func() {
-		defer close(ready)
+		defer close(compared)
 		after := job.Done
 		for ctx.Err() == nil {
 			v := j.verifyChunk(ctx, job, header, a, after, chunk)
 			select {
-			case ready <- v:
+			case compared <- v:
 			case <-ctx.Done():
 				return
 			}
@@ -408,7 +411,25 @@ func (j *Jobs) process(ctx context.Context, job *Job, lease time.Duration) error
 			after = v.last
 		}
 	}()
-	for v := range ready {
+	logged := make(chan chunkOutcome, 1)
+	go func() {
+		defer close(logged)
+		for v := range compared {
+			if v.err == nil {
+				v.err = j.Service.record(ctx, v.entries)
+				v.entries = nil
+			}
+			select {
+			case logged <- v:
+			case <-ctx.Done():
+				return
+			}
+			if v.err != nil {
+				return
+			}
+		}
+	}()
+	for v := range logged {
 		if v.err != nil {
 			return v.err
 		}
@@ -423,11 +444,13 @@ func (j *Jobs) process(ctx context.Context, job *Job, lease time.Duration) error
 	return ctx.Err()
 }
 
-// chunkOutcome is a verified chunk waiting to be committed.
+// chunkOutcome is a compared chunk on its way to the access log, then
+// to its commit.
 type chunkOutcome struct {
 	cr       ChunkResult
-	last     int64 // the last line it covers
-	finished bool  // it ends the job
+	entries  []accesslog.Entry // to append before the results commit
+	last     int64             // the last line it covers
+	finished bool              // it ends the job
 	err      error
 }
 
@@ -453,11 +476,12 @@ func (j *Jobs) verifyChunk(ctx context.Context, job *Job, header []string, a aut
 			idx = append(idx, i)
 		}
 	}
-	results, err := j.Service.VerifyBatch(ctx, a, reqs)
+	results, entries, err := j.Service.compare(ctx, a, reqs)
 	if err != nil {
 		v.err = err
 		return v
 	}
+	v.entries = entries
 	byLine := make([]*Result, len(lines))
 	for k, i := range idx {
 		byLine[i] = &results[k]

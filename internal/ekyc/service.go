@@ -89,6 +89,20 @@ func (s *Service) Verify(ctx context.Context, a auth.Actor, lim quota.Limits, re
 // VerifyBatch is Verify without the quota, for the rows of a bulk job
 // whose quota was taken when it was submitted.
 func (s *Service) VerifyBatch(ctx context.Context, a auth.Actor, reqs []Request) ([]Result, error) {
+	out, entries, err := s.compare(ctx, a, reqs)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, entries); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// compare reads the facts of reqs and compares them, returning the
+// answers and the access-log entries that must be durable before any
+// answer is given.
+func (s *Service) compare(ctx context.Context, a auth.Actor, reqs []Request) ([]Result, []accesslog.Entry, error) {
 	if a.Purpose == "" {
 		a.Purpose = DefaultPurpose
 	}
@@ -100,7 +114,7 @@ func (s *Service) VerifyBatch(ctx context.Context, a auth.Actor, reqs []Request)
 	}
 	facts, err := s.facts(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Result, len(reqs))
 	entries := make([]accesslog.Entry, 0, len(reqs))
@@ -116,12 +130,16 @@ func (s *Service) VerifyBatch(ctx context.Context, a auth.Actor, reqs []Request)
 		}
 		entries = append(entries, s.entry(a, r, out[i].Overall))
 	}
-	if s.Log != nil && len(entries) > 0 {
-		if err := s.Log.Record(ctx, entries...); err != nil {
-			return nil, err
-		}
+	return out, entries, nil
+}
+
+// record appends entries to the access log and waits until they are
+// durable (fail closed: no answer without its entries).
+func (s *Service) record(ctx context.Context, entries []accesslog.Entry) error {
+	if s.Log == nil || len(entries) == 0 {
+		return nil
 	}
-	return out, nil
+	return s.Log.Record(ctx, entries...)
 }
 
 func (s *Service) entry(a auth.Actor, r Request, outcome string) accesslog.Entry {
