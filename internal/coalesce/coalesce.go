@@ -75,8 +75,9 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, bool, error) {
 	}
 }
 
-// spill is how many waiting callers start another concurrent read.
-func (l *Loader[K, V]) spill() int { return max(l.maxBatch/4, 1) }
+// spill is how many waiting callers start another concurrent read: a
+// whole batch, which one read could not take.
+func (l *Loader[K, V]) spill() int { return l.maxBatch }
 
 // drain reads batches until the queue is empty, then gives up its turn.
 func (l *Loader[K, V]) drain(ctx context.Context) {

@@ -151,7 +151,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // for it rather than starting a second one, until callers pile up.
 func TestLoad_OneReadUnlessPiled(t *testing.T) {
 	s := &squares{gate: make(chan struct{})}
-	l := New(4, 16, s.read) // a second read once 4 wait
+	l := New(4, 4, s.read) // a second read once 4 wait
 	done := make(chan struct{}, 8)
 	load := func(k int) { l.Load(context.Background(), k); done <- struct{}{} }
 	go load(2)
