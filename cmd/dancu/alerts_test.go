@@ -24,6 +24,8 @@ func TestCLI_AlertThresholds(t *testing.T) {
 		{"a window too short", []string{"--alert-quota-abuse", "10/10ms"}, 1, "at least 1s"},
 		{"a bad file", []string{"--alerts-file", bad}, 1, "bad.json"},
 		{"a missing file", []string{"--alerts-file", filepath.Join(dir, "none.json")}, 1, "none.json"},
+		{"a bad trusted proxy", []string{"--trusted-proxies", "10.0.0.0/8,proxy.example"}, 1, "--trusted-proxies"},
+		{"trusted proxies", []string{"--trusted-proxies", "10.0.0.0/8, 192.0.2.7"}, 0, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

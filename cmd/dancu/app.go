@@ -26,6 +26,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/pki"
 	"github.com/dancu-vn/dancu/internal/portal"
+	"github.com/dancu-vn/dancu/internal/proxy"
 	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/quota"
 	"github.com/dancu-vn/dancu/internal/register"
@@ -54,14 +55,14 @@ type app struct {
 func (a *app) handler() http.Handler {
 	api := a.server.Handler()
 	if len(a.extra) == 0 {
-		return api
+		return proxy.RealClient(api, a.cfg.TrustedProxies)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
 	for p, h := range a.extra {
 		mux.Handle(p, h)
 	}
-	return mux
+	return proxy.RealClient(mux, a.cfg.TrustedProxies)
 }
 
 // openDB opens and migrates the configured database and loads the

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -16,6 +17,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dancu-vn/dancu/internal/anomaly"
+	"github.com/dancu-vn/dancu/internal/proxy"
 	"github.com/dancu-vn/dancu/internal/store"
 )
 
@@ -66,6 +68,9 @@ type Config struct {
 	// DebugAddr, when set, serves Go's profiler (/debug/pprof/) there, on
 	// a listener of its own: for measuring, never on the public address.
 	DebugAddr string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (package proxy); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // IssuerURL returns the configured issuer, or one made of the listen
@@ -96,6 +101,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "sms-token-file", Usage: "file holding the SMS gateway's bearer token", Sources: cli.EnvVars("DANCU_SMS_TOKEN_FILE")},
 		&cli.StringFlag{Name: "debug-addr", Usage: "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (off by default)", Sources: cli.EnvVars("DANCU_DEBUG_ADDR")},
 		&cli.StringFlag{Name: "issuer", Usage: "public base URL of the OpenID provider, as relying parties reach it (default: http://ADDR)", Sources: cli.EnvVars("DANCU_ISSUER")},
+		&cli.StringFlag{Name: "trusted-proxies", Usage: "comma-separated addresses or networks of the reverse proxies in front (e.g. 10.0.0.0/8): from them, the client address is taken from X-Forwarded-For (default: none)", Sources: cli.EnvVars("DANCU_TRUSTED_PROXIES")},
 	}, alertFlags()...)
 }
 
@@ -122,7 +128,11 @@ func configFrom(c *cli.Command) (Config, error) {
 			return cfg, fmt.Errorf("--issuer must be an absolute http(s) URL without query or fragment")
 		}
 	}
-	var err error
+	trusted, err := proxy.ParseTrusted(c.String("trusted-proxies"))
+	if err != nil {
+		return cfg, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	cfg.TrustedProxies = trusted
 	if cfg.Alerts, err = alertConfig(c); err != nil {
 		return cfg, err
 	}

@@ -71,7 +71,7 @@ func TestCLI_Demo(t *testing.T) {
 	data := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "--log-level", "debug", "demo", "--addr", "127.0.0.1:0", "--data", data, "--people", "500")
+	cmd := exec.CommandContext(ctx, binary, "--log-level", "debug", "--trusted-proxies", "127.0.0.1", "demo", "--addr", "127.0.0.1:0", "--data", data, "--people", "500")
 	cmd.Env = append(os.Environ(), "DANCU_DB=")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr strings.Builder
@@ -206,6 +206,30 @@ func TestCLI_Demo(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
 			t.Errorf("GET %s = %d, want %q in %.300s", path, resp.StatusCode, want, b)
 		}
+	}
+	// Behind the trusted proxy (127.0.0.1 here), login attempts are
+	// limited per client as the proxy forwards it, not per proxy.
+	login := func(client string, i int) int {
+		req, _ := http.NewRequest("POST", demo.BaseURL+"/api/v1/eid/login",
+			strings.NewReader(fmt.Sprintf(`{"id_number":"0460900%05d","passcode":"000000"}`, i)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", client)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	attempts := 0
+	for attempts < 40 && login("198.51.100.1", attempts) != 429 {
+		attempts++
+	}
+	if attempts != 30 {
+		t.Errorf("a client behind the proxy was limited after %d login attempts, want 30", attempts)
+	}
+	if st := login("198.51.100.2", 99); st == 429 {
+		t.Errorf("another client behind the same proxy was limited too")
 	}
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()

@@ -14,6 +14,8 @@ package eid
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -127,6 +129,17 @@ type Device struct {
 type Client struct {
 	IP        string
 	UserAgent string
+}
+
+// ClientOf returns where a request comes from: its connection's address
+// (the client's own behind trusted proxies, see package proxy) and user
+// agent, as sessions and rate limits see it.
+func ClientOf(r *http.Request) Client {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return Client{IP: ip, UserAgent: r.UserAgent()}
 }
 
 // RegistrationRequest is what a citizen gives to create a level-1 account.

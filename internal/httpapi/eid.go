@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 
@@ -93,15 +92,9 @@ func citizenOf(r *http.Request) citizenAuth {
 	return c
 }
 
-// clientOf returns where the request comes from: the connection's address
-// (a proxy in front must be the one rate limits see; see docs/eid.md).
-func clientOf(r *http.Request) eid.Client {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	return eid.Client{IP: ip, UserAgent: r.UserAgent()}
-}
+// clientOf returns where the request comes from: the connection's
+// address, or the client's behind trusted proxies (see docs/eid.md).
+func clientOf(r *http.Request) eid.Client { return eid.ClientOf(r) }
 
 // writeSecret answers with a body that holds a secret (a token, a TOTP
 // seed): never to be cached.

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"embed"
 	"html/template"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -129,13 +128,7 @@ func (p *Provider) authRequestFor(ctx context.Context, id string) (*AuthRequest,
 }
 
 // clientOf returns the request's origin as the e-ID service sees it.
-func clientOf(r *http.Request) eid.Client {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return eid.Client{IP: host, UserAgent: r.UserAgent()}
-}
+func clientOf(r *http.Request) eid.Client { return eid.ClientOf(r) }
 
 // requiredLevel is the account level an authorization request asks for.
 func requiredLevel(ar *AuthRequest) eid.Level {

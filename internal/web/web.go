@@ -215,10 +215,4 @@ func (u *UI) secure(r *http.Request) bool {
 
 // clientOf returns where a request comes from, as the e-ID service's
 // sessions and rate limits see it.
-func clientOf(r *http.Request) eid.Client {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = strings.Trim(host[:i], "[]")
-	}
-	return eid.Client{IP: host, UserAgent: r.UserAgent()}
-}
+func clientOf(r *http.Request) eid.Client { return eid.ClientOf(r) }
