@@ -254,6 +254,9 @@ type Store interface {
 	// clears any lock and revokes every session, device binding and
 	// passkey, in one transaction.
 	ResetEIDPasscode(ctx context.Context, accountID, hash, challengeID string, maxTries int, now time.Time) error
+	// RehashEIDPasscode replaces the passcode hash with one of the same
+	// passcode under stronger parameters, if it is still oldHash.
+	RehashEIDPasscode(ctx context.Context, accountID, oldHash, newHash string, now time.Time) error
 	// SetEIDTOTP sets the confirmed and pending TOTP secrets and the last
 	// step used ("" turns one off).
 	SetEIDTOTP(ctx context.Context, accountID, secret, pending string, lastStep int64, now time.Time) error

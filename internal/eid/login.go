@@ -62,6 +62,7 @@ func (s *Service) BeginLogin(ctx context.Context, req LoginRequest, c Client) (L
 	if err := s.stillLiving(ctx, a); err != nil {
 		return LoginResult{}, err
 	}
+	s.rehash(ctx, a, req.Passcode, now)
 	if d := s.boundDevice(ctx, a, req.DeviceToken); d != nil {
 		if err := s.store.TouchEIDDevice(ctx, d.ID, now); err != nil {
 			return LoginResult{}, err
@@ -80,6 +81,21 @@ func (s *Service) BeginLogin(ctx context.Context, req LoginRequest, c Client) (L
 		return LoginResult{}, err
 	}
 	return LoginResult{Challenge: ch}, nil
+}
+
+// rehash hashes a passcode just verified again when its hash predates
+// the current parameters. A failure only leaves the old hash in place.
+func (s *Service) rehash(ctx context.Context, a *Account, passcode string, now time.Time) {
+	if !NeedsRehash(a.PasscodeHash, s.opts.Argon2) {
+		return
+	}
+	hash, err := HashPasscode(s.opts.Argon2, passcode)
+	if err == nil {
+		err = s.store.RehashEIDPasscode(ctx, a.ID, a.PasscodeHash, hash, now)
+	}
+	if err == nil {
+		a.PasscodeHash = hash
+	}
 }
 
 // stillLiving refuses the account of a person the register no longer

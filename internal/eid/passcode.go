@@ -51,6 +51,14 @@ func VerifyPasscode(phc, passcode string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
+// NeedsRehash reports whether a PHC hash was made with other parameters
+// than p: after the parameters rise, a passcode is hashed again with
+// them the next time its holder logs in with it.
+func NeedsRehash(phc string, p Argon2Params) bool {
+	got, _, _, err := parsePHC(phc)
+	return err == nil && got != p
+}
+
 // parsePHC decodes an argon2id PHC string.
 func parsePHC(phc string) (p Argon2Params, salt, key []byte, err error) {
 	parts := strings.Split(phc, "$")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -99,6 +100,7 @@ const (
 
 type env struct {
 	db     *store.DB
+	people people
 	svc    *eid.Service
 	clock  *clock
 	sms    *outbox
@@ -119,6 +121,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e := &env{db: db, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
 		sms: &outbox{sent: map[string][]string{}}, log: &entries{}, client: eid.Client{IP: "192.0.2.1", UserAgent: "test"}}
 	db.Now = e.clock.Now
+	e.people = ps
 	e.svc = eid.New(db, e.sms, ps, eid.Options{Now: e.clock.Now, Log: e.log,
 		Argon2: eid.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	return e
@@ -558,5 +561,39 @@ func TestService_Level2AndOrganisations(t *testing.T) {
 		if _, _, err := e.svc.Authenticate(ctx, res.Token); apperr.Code(err) != apperr.Unauthorized {
 			t.Errorf("a level-2 session survived the revocation: %v", err)
 		}
+	})
+}
+
+// TestService_PasscodeRehash: once the hashing parameters rise, a
+// passcode is hashed again with them at its holder's next good login; a
+// wrong passcode changes nothing, and the new hash still verifies.
+func TestService_PasscodeRehash(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		a := e.register(t, anID, "Nguyễn Văn An", "1985-03-14", "0912345678", "482913")
+		stronger := eid.Argon2Params{Memory: 128, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+		if !eid.NeedsRehash(a.PasscodeHash, stronger) || eid.NeedsRehash(a.PasscodeHash, eid.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}) {
+			t.Fatalf("NeedsRehash(%s) wrong", a.PasscodeHash)
+		}
+		e.svc = eid.New(db, e.sms, e.people, eid.Options{Now: e.clock.Now, Log: e.log, Argon2: stronger})
+		if _, err := e.svc.BeginLogin(ctx, eid.LoginRequest{IDNumber: anID, Passcode: "111222"}, e.client); err == nil {
+			t.Fatal("a wrong passcode logged in")
+		}
+		if got, _ := db.EIDAccount(ctx, a.ID); got.PasscodeHash != a.PasscodeHash {
+			t.Fatal("a wrong passcode changed the hash")
+		}
+		e.login(t, anID, "482913", "0912345678")
+		got, err := db.EIDAccount(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(got.PasscodeHash, "$m=128,t=2,p=1$") || eid.NeedsRehash(got.PasscodeHash, stronger) {
+			t.Fatalf("hash after login %s, want the stronger parameters", got.PasscodeHash)
+		}
+		if ok, err := eid.VerifyPasscode(got.PasscodeHash, "482913"); !ok || err != nil {
+			t.Fatalf("the new hash does not verify the passcode: %v", err)
+		}
+		e.login(t, anID, "482913", "0912345678")
 	})
 }

@@ -158,6 +158,11 @@ func (s *Service) Login(ctx context.Context, username, password, code, ip string
 		return "", time.Time{}, s.fail(ctx, c, now)
 	}
 	c.Failed, c.LockCount, c.LockedUntil, c.TOTPLastStep, c.UpdatedAt = 0, 0, nil, step, now
+	if eid.NeedsRehash(c.PasswordHash, s.params()) { // the parameters rose since it was set
+		if hash, err := eid.HashPasscode(s.params(), password); err == nil {
+			c.PasswordHash = hash
+		}
+	}
 	if err := s.Store.SaveOfficerCredential(ctx, c); err != nil {
 		return "", time.Time{}, err
 	}

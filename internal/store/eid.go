@@ -146,6 +146,14 @@ func (db *DB) ResetEIDPasscode(ctx context.Context, accountID, hash, challengeID
 	})
 }
 
+// RehashEIDPasscode implements eid.Store: compare and set, so that a
+// passcode reset meanwhile is never undone.
+func (db *DB) RehashEIDPasscode(ctx context.Context, accountID, oldHash, newHash string, now time.Time) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE eid_accounts SET passcode_hash = $3, updated_at = $4
+		WHERE id = $1 AND passcode_hash = $2`, accountID, oldHash, newHash, micros(now))
+	return mapErr(err, "rehash passcode")
+}
+
 // SetEIDTOTP sets the TOTP secrets and last step.
 func (db *DB) SetEIDTOTP(ctx context.Context, accountID, secret, pending string, lastStep int64, now time.Time) error {
 	return db.inTx(ctx, func(tx *Tx) error {
