@@ -37,3 +37,35 @@ func TestCLI_AlertThresholds(t *testing.T) {
 		})
 	}
 }
+
+// TestCLI_SealKeyFile: an officer's TOTP secret is sealed with the key
+// of --seal-key-file; a file that holds no 32-byte key is refused.
+func TestCLI_SealKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	key := filepath.Join(dir, "seal.key")
+	os.WriteFile(key, []byte(strings.Repeat("ab", 32)+"\n"), 0o600)
+	bad := filepath.Join(dir, "bad.key")
+	os.WriteFile(bad, []byte("not a key\n"), 0o600)
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("một mật khẩu dài đủ mạnh 2026\n"), 0o600)
+	if out, code := run(t, "--data", data, "--seal-key-file", bad, "officer", "create", "--username", "an", "--name", "Cán bộ An", "--central"); code != 1 || !strings.Contains(out, "--seal-key-file") {
+		t.Fatalf("a bad key file: exit %d, %s", code, out)
+	}
+	for _, args := range [][]string{
+		{"officer", "create", "--username", "an", "--name", "Cán bộ An", "--central"},
+		{"officer", "credentials", "--password-file", pw, "an"},
+	} {
+		if out, code := run(t, append([]string{"--data", data, "--seal-key-file", key}, args...)...); code != 0 {
+			t.Fatalf("dancu %s: exit %d, %s", strings.Join(args, " "), code, out)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(data, "dancu.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, _ := os.ReadFile(filepath.Join(data, "dancu.db-wal")) // recent pages, if not yet checkpointed
+	if !strings.Contains(string(raw)+string(wal), "sealed:v1:") {
+		t.Error("the officer's TOTP secret is not sealed in the database file")
+	}
+}

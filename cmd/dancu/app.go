@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	crand "crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -72,6 +74,16 @@ func openDB(ctx context.Context, cfg Config) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.SealKeyFile != "" {
+		key, err := readKeyFile(cfg.SealKeyFile)
+		if err == nil {
+			err = db.SetSealKey(key)
+		}
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("--seal-key-file: %w", err)
+		}
+	}
 	if _, err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -81,6 +93,23 @@ func openDB(ctx context.Context, cfg Config) (*store.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// readKeyFile reads a 32-byte key written as 64 hex digits (openssl rand
+// -hex 32) or in base64.
+func readKeyFile(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	text := strings.TrimSpace(string(raw))
+	if key, err := hex.DecodeString(text); err == nil && len(key) == 32 {
+		return key, nil
+	}
+	if key, err := base64.StdEncoding.DecodeString(text); err == nil && len(key) == 32 {
+		return key, nil
+	}
+	return nil, fmt.Errorf("%s: not a 32-byte key in hex or base64", path)
 }
 
 // openApp wires everything the server needs.

@@ -43,6 +43,7 @@ type DB struct {
 	Now func() time.Time
 
 	tokens tokenCache
+	seal   sealState // seal.go
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.

@@ -82,14 +82,32 @@ func (db *DB) CreateEIDAccount(ctx context.Context, a *eid.Account, challengeID 
 // EIDAccount returns an account by id.
 func (db *DB) EIDAccount(ctx context.Context, id string) (*eid.Account, error) {
 	a, err := scanEIDAccount(db.read.QueryRowContext(ctx, `SELECT `+eidAccountColumns+` FROM eid_accounts WHERE id = $1`, id))
-	return a, mapErr(err, "e-ID account")
+	if err != nil {
+		return nil, mapErr(err, "e-ID account")
+	}
+	return a, db.openTOTP(ctx, a)
 }
 
 // EIDAccountByIDNumber returns the account of a person.
 func (db *DB) EIDAccountByIDNumber(ctx context.Context, idNumber string) (*eid.Account, error) {
 	a, err := scanEIDAccount(db.read.QueryRowContext(ctx, `SELECT `+eidAccountColumns+` FROM eid_accounts WHERE id_number = $1`, idNumber))
-	return a, mapErr(err, "e-ID account")
+	if err != nil {
+		return nil, mapErr(err, "e-ID account")
+	}
+	return a, db.openTOTP(ctx, a)
 }
+
+// openTOTP opens an account's sealed TOTP seeds (seal.go).
+func (db *DB) openTOTP(ctx context.Context, a *eid.Account) (err error) {
+	if a.TOTPSecret, err = db.openValue(ctx, a.TOTPSecret, totpPlace("secret", a.ID)); err != nil {
+		return err
+	}
+	a.TOTPPending, err = db.openValue(ctx, a.TOTPPending, totpPlace("pending", a.ID))
+	return err
+}
+
+// totpPlace names where an e-ID account's TOTP seed is sealed.
+func totpPlace(column, accountID string) string { return "eid_accounts.totp_" + column + ":" + accountID }
 
 // RecordEIDFailure counts a failure under the row's lock and locks the
 // account when the count reaches the policy's maximum.
@@ -156,6 +174,13 @@ func (db *DB) RehashEIDPasscode(ctx context.Context, accountID, oldHash, newHash
 
 // SetEIDTOTP sets the TOTP secrets and last step.
 func (db *DB) SetEIDTOTP(ctx context.Context, accountID, secret, pending string, lastStep int64, now time.Time) error {
+	secret, err := db.sealValue(ctx, secret, totpPlace("secret", accountID))
+	if err != nil {
+		return err
+	}
+	if pending, err = db.sealValue(ctx, pending, totpPlace("pending", accountID)); err != nil {
+		return err
+	}
 	return db.inTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE eid_accounts SET totp_secret = $2, totp_pending = $3, totp_last_step = $4, updated_at = $5
 			WHERE id = $1`, accountID, secret, pending, lastStep, micros(now))
