@@ -107,7 +107,9 @@ func (db *DB) openTOTP(ctx context.Context, a *eid.Account) (err error) {
 }
 
 // totpPlace names where an e-ID account's TOTP seed is sealed.
-func totpPlace(column, accountID string) string { return "eid_accounts.totp_" + column + ":" + accountID }
+func totpPlace(column, accountID string) string {
+	return "eid_accounts.totp_" + column + ":" + accountID
+}
 
 // RecordEIDFailure counts a failure under the row's lock and locks the
 // account when the count reaches the policy's maximum.
