@@ -181,13 +181,19 @@ func checkConsistency(t *testing.T, db *store.DB, l *accesslog.Log, vkey string,
 	}
 }
 
-// rawDB opens a second, plain connection to db's database, standing for
+// rawDB opens a second, plain connection to db's access log, standing for
 // someone with direct database access.
 func rawDB(t *testing.T, db *store.DB) *sql.DB {
+	return openRaw(t, db, store.AccessLogFile(db.DSN))
+}
+
+// openRaw opens db's PostgreSQL database, or the SQLite file at path,
+// directly, around the store.
+func openRaw(t *testing.T, db *store.DB, path string) *sql.DB {
 	t.Helper()
 	driver, dsn := "pgx", db.DSN
 	if db.Engine == store.SQLite {
-		driver, dsn = "sqlite", "file:"+store.AccessLogFile(db.DSN)+"?_pragma=busy_timeout(10000)"
+		driver, dsn = "sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"
 	}
 	raw, err := sql.Open(driver, dsn)
 	if err != nil {

@@ -73,16 +73,4 @@ func TestSeal_TOTPSeeds(t *testing.T) {
 }
 
 // mainDB opens the register's database directly, around the store.
-func mainDB(t *testing.T, db *store.DB) *sql.DB {
-	t.Helper()
-	driver, dsn := "pgx", db.DSN
-	if db.Engine == store.SQLite {
-		driver, dsn = "sqlite", "file:"+db.DSN+"?_pragma=busy_timeout(10000)"
-	}
-	raw, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	return raw
-}
+func mainDB(t *testing.T, db *store.DB) *sql.DB { return openRaw(t, db, db.DSN) }
