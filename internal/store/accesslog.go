@@ -402,6 +402,16 @@ func (db *DB) AccessLogCheckpointPage(ctx context.Context, fromSize int64, limit
 // Racing nodes all insert with ON CONFLICT DO NOTHING and then read back
 // the value that won.
 func (db *DB) LoadOrCreateSecret(ctx context.Context, name string, create func() ([]byte, error)) ([]byte, error) {
+	stored, err := db.loadOrCreateSecret(ctx, name, create)
+	if err != nil || name == sealKeyName { // the sealing key cannot seal itself
+		return stored, err
+	}
+	return db.openBytes(ctx, stored, "secrets.value:"+name)
+}
+
+// loadOrCreateSecret is LoadOrCreateSecret as stored: a new secret other
+// than the sealing key is sealed before it is written.
+func (db *DB) loadOrCreateSecret(ctx context.Context, name string, create func() ([]byte, error)) ([]byte, error) {
 	var value []byte
 	err := db.inReadTx(ctx, func(tx *Tx) error {
 		return tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&value)
@@ -415,6 +425,11 @@ func (db *DB) LoadOrCreateSecret(ctx context.Context, name string, create func()
 	fresh, err := create()
 	if err != nil {
 		return nil, err
+	}
+	if name != sealKeyName {
+		if fresh, err = db.sealBytes(ctx, fresh, "secrets.value:"+name); err != nil {
+			return nil, err
+		}
 	}
 	err = db.inTx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3)

@@ -114,18 +114,30 @@ func (db *DB) OIDCSigningKeys(ctx context.Context, now time.Time) ([]*oidc.Signi
 		}
 		return rows.Err()
 	})
-	return out, mapErr(err, "signing keys")
+	if err != nil {
+		return nil, mapErr(err, "signing keys")
+	}
+	for _, k := range out {
+		if k.Private, err = db.openBytes(ctx, k.Private, "oidc_signing_keys.private_key:"+k.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // AddOIDCSigningKey implements oidc.Store.
 func (db *DB) AddOIDCSigningKey(ctx context.Context, k *oidc.SigningKey, expireOld time.Time) error {
+	private, err := db.sealBytes(ctx, k.Private, "oidc_signing_keys.private_key:"+k.ID)
+	if err != nil {
+		return err
+	}
 	return db.inTx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE oidc_signing_keys SET retire_at = $1, expires_at = $2
 			WHERE retire_at IS NULL`, micros(k.UseFrom), micros(expireOld)); err != nil {
 			return mapErr(err, "retire signing keys")
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO oidc_signing_keys (kid, alg, private_key, created_at, use_from)
-			VALUES ($1, $2, $3, $4, $5)`, k.ID, k.Algorithm, k.Private, micros(k.CreatedAt), micros(k.UseFrom))
+			VALUES ($1, $2, $3, $4, $5)`, k.ID, k.Algorithm, private, micros(k.CreatedAt), micros(k.UseFrom))
 		return mapErr(err, "signing key")
 	})
 }

@@ -13,10 +13,14 @@ var _ pki.Store = (*DB)(nil)
 
 // AddCertificate implements pki.Store.
 func (db *DB) AddCertificate(ctx context.Context, c *pki.Certificate) error {
+	sealed, err := db.sealBytes(ctx, c.PrivateKey, pkiKeyPlace(c.Serial))
+	if err != nil {
+		return err
+	}
 	return db.inTx(ctx, func(tx *Tx) error {
 		var key any
-		if len(c.PrivateKey) > 0 {
-			key = c.PrivateKey
+		if len(sealed) > 0 {
+			key = sealed
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO pki_certificates (serial, role, subject, der, private_key, not_before,
 			not_after, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.Serial, c.Role, c.Subject, c.DER, key,
@@ -44,10 +48,16 @@ func (db *DB) Certificates(ctx context.Context) ([]*pki.Certificate, error) {
 		}
 		c.NotBefore, c.NotAfter, c.CreatedAt = fromMicros(nb), fromMicros(na), fromMicros(created)
 		c.RetiredAt, c.RevokedAt = timeOrNil(retired), timeOrNil(revoked)
+		if c.PrivateKey, err = db.openBytes(ctx, c.PrivateKey, pkiKeyPlace(c.Serial)); err != nil {
+			return nil, err
+		}
 		out = append(out, &c)
 	}
 	return out, mapErr(rows.Err(), "certificates")
 }
+
+// pkiKeyPlace names where a signer's private key is sealed.
+func pkiKeyPlace(serial string) string { return "pki_certificates.private_key:" + serial }
 
 // RetireCertificate implements pki.Store.
 func (db *DB) RetireCertificate(ctx context.Context, serial string, at time.Time) error {

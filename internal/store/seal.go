@@ -1,20 +1,22 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
 )
 
-// Secrets that must be read back (TOTP seeds of citizens and officers)
-// are sealed at rest with AES-256-GCM, bound by its additional data to
+// Secrets that must be read back — TOTP seeds of citizens and officers,
+// the OpenID provider's and the card signers' private keys, and the
+// secrets table's keys (the access log's, the result signer's, the web's)
+// — are sealed at rest with AES-256-GCM, bound by its additional data to
 // their row and column so that a sealed value copied elsewhere does not
 // open. The key comes from SetSealKey (a file outside the database, in
 // production) or, failing that, is generated once and kept in the secrets
@@ -82,39 +84,52 @@ func (db *DB) sealer(ctx context.Context) (cipher.AEAD, error) {
 // sealValue seals plain for the place named by where (table, column,
 // row); "" stays "" (no secret).
 func (db *DB) sealValue(ctx context.Context, plain, where string) (string, error) {
-	if plain == "" {
-		return "", nil
-	}
-	aead, err := db.sealer(ctx)
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", apperr.Wrap(err, "seal")
-	}
-	out := aead.Seal(nonce, nonce, []byte(plain), []byte(where))
-	return sealPrefix + base64.RawStdEncoding.EncodeToString(out), nil
+	out, err := db.sealBytes(ctx, []byte(plain), where)
+	return string(out), err
 }
 
 // openValue opens a value sealed for where; an unsealed one is returned
 // as it is.
 func (db *DB) openValue(ctx context.Context, stored, where string) (string, error) {
-	rest, ok := strings.CutPrefix(stored, sealPrefix)
+	out, err := db.openBytes(ctx, []byte(stored), where)
+	return string(out), err
+}
+
+// sealBytes is sealValue for binary secrets (private keys); empty stays
+// empty.
+func (db *DB) sealBytes(ctx context.Context, plain []byte, where string) ([]byte, error) {
+	if len(plain) == 0 {
+		return plain, nil
+	}
+	aead, err := db.sealer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, apperr.Wrap(err, "seal")
+	}
+	out := aead.Seal(nonce, nonce, plain, []byte(where))
+	return []byte(sealPrefix + base64.RawStdEncoding.EncodeToString(out)), nil
+}
+
+// openBytes is openValue for binary secrets.
+func (db *DB) openBytes(ctx context.Context, stored []byte, where string) ([]byte, error) {
+	rest, ok := bytes.CutPrefix(stored, []byte(sealPrefix))
 	if !ok {
 		return stored, nil
 	}
 	aead, err := db.sealer(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(rest)
+	raw, err := base64.RawStdEncoding.DecodeString(string(rest))
 	if err != nil || len(raw) < aead.NonceSize() {
-		return "", apperr.E(apperr.Internal, "a sealed secret is damaged")
+		return nil, apperr.E(apperr.Internal, "a sealed secret is damaged")
 	}
 	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(where))
 	if err != nil {
-		return "", apperr.E(apperr.Internal, "a sealed secret does not open with this key (a sealing key file other than the one it was sealed with?)")
+		return nil, apperr.E(apperr.Internal, "a sealed secret does not open with this key (a sealing key file other than the one it was sealed with?)")
 	}
-	return string(plain), nil
+	return plain, nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/officer"
+	"github.com/dancu-vn/dancu/internal/oidc"
+	"github.com/dancu-vn/dancu/internal/pki"
 	"github.com/dancu-vn/dancu/internal/store"
 	"github.com/dancu-vn/dancu/internal/store/storetest"
 )
@@ -68,6 +70,51 @@ func TestSeal_TOTPSeeds(t *testing.T) {
 		}
 		if err := other.SetSealKey([]byte("short")); err == nil {
 			t.Error("a 5-byte key accepted")
+		}
+	})
+}
+
+// TestSeal_Keys: the secrets table's values, the OpenID provider's and
+// the card signers' private keys are stored sealed and read back whole.
+func TestSeal_Keys(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Now()
+		plain := []byte("a private key, in PKCS #8 DER")
+		got, err := db.LoadOrCreateSecret(ctx, "test_key", func() ([]byte, error) { return plain, nil })
+		if err != nil || !bytes.Equal(got, plain) {
+			t.Fatalf("LoadOrCreateSecret() = %q, %v", got, err)
+		}
+		if again, err := db.LoadOrCreateSecret(ctx, "test_key", nil); err != nil || !bytes.Equal(again, plain) {
+			t.Fatalf("LoadOrCreateSecret() again = %q, %v", again, err)
+		}
+		if err := db.AddOIDCSigningKey(ctx, &oidc.SigningKey{ID: "k1", Algorithm: "ES256", Private: plain, CreatedAt: now, UseFrom: now},
+			now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if keys, err := db.OIDCSigningKeys(ctx, now); err != nil || len(keys) != 1 || !bytes.Equal(keys[0].Private, plain) {
+			t.Fatalf("OIDCSigningKeys() = %v, %v", keys, err)
+		}
+		if err := db.AddCertificate(ctx, &pki.Certificate{Serial: "0a", Role: pki.RoleDocumentSigner, Subject: "CN=DS", DER: []byte("der"),
+			PrivateKey: plain, NotBefore: now, NotAfter: now.Add(time.Hour), CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if certs, err := db.Certificates(ctx); err != nil || len(certs) != 1 || !bytes.Equal(certs[0].PrivateKey, plain) {
+			t.Fatalf("Certificates() = %v, %v", certs, err)
+		}
+		raw := mainDB(t, db)
+		for _, q := range []string{
+			`SELECT value FROM secrets WHERE name = 'test_key'`,
+			`SELECT private_key FROM oidc_signing_keys WHERE kid = 'k1'`,
+			`SELECT private_key FROM pki_certificates WHERE serial = '0a'`,
+		} {
+			var stored []byte
+			if err := raw.QueryRowContext(ctx, q).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(stored, plain) || !bytes.HasPrefix(stored, []byte("sealed:v1:")) {
+				t.Errorf("%s: stored %q, not sealed", q, stored)
+			}
 		}
 	})
 }
