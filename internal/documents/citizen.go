@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"sort"
 	"strings"
 	"time"
 
@@ -215,40 +216,64 @@ func (s *Service) Verify(ctx context.Context, r VerifyRequest) (*Verification, e
 	if t, ok, _ := sdjwt.NumericDate(res.Claims, "exp"); ok {
 		v.ExpiresAt = &t
 	}
-	if v.Status, err = s.statusOf(ctx, p, tok, res.Claims); err != nil {
+	var holder string
+	if v.Status, holder, err = s.statusOf(ctx, p, tok, res.Claims); err != nil {
 		return nil, err
 	}
 	v.Valid = v.Status == string(Valid)
-	return v, nil
+	if holder == "" {
+		return v, nil // a credential dancu does not hold: no one of ours to tell
+	}
+	// The holder's own log shows each check of a document dancu holds:
+	// whoever presents it, the claims the verifier saw, and the status
+	// dancu told. The endpoint is public: the verifier is anonymous.
+	verifier := auth.Actor{ID: "anonymous", Role: "verifier", Purpose: "presentation_verification"}
+	return v, s.logged(ctx, verifier, ActionVerifyPresentation, v.Status, holder, strings.Join(disclosedNames(res.Claims), ","), nil)
+}
+
+// disclosedNames are the document claims a verified presentation shows,
+// sorted, without the credential's own (issuer, dates, type, key, status).
+func disclosedNames(claims map[string]any) []string {
+	var out []string
+	for k := range claims {
+		switch k {
+		case "iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd_alg", "sub", "jti":
+			continue
+		}
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // statusOf is the status of a verified credential: from the document dancu
 // holds when it is one (a replaced version is superseded), else from the
 // provider's status list when the credential refers to it, else unknown.
-func (s *Service) statusOf(ctx context.Context, p *Provider, tok *sdjwt.SDJWT, claims map[string]any) (string, error) {
+// The holder is the citizen of the document dancu holds, if it holds it.
+func (s *Service) statusOf(ctx context.Context, p *Provider, tok *sdjwt.SDJWT, claims map[string]any) (status, holder string, err error) {
 	sum := sha256.Sum256([]byte(tok.JWT))
 	d, v, err := s.Store.DocumentByJWTHash(ctx, hex.EncodeToString(sum[:]))
 	switch {
 	case err == nil && v.SupersededAt != nil:
-		return "superseded", nil
+		return "superseded", d.IDNumber, nil
 	case err == nil:
-		return string(d.Status), nil
+		return string(d.Status), d.IDNumber, nil
 	case !apperr.Is(err, apperr.NotFound):
-		return "", err
+		return "", "", err
 	}
 	idx, err := s.statusIndex(p, claims)
 	if err != nil || idx == nil {
-		return "unknown", nil
+		return "unknown", "", nil
 	}
 	// An index no document holds reads 0 (valid), as in the published list.
 	val, err := s.Store.DocumentStatusEntry(ctx, p.ID, *idx)
 	if apperr.Is(err, apperr.NotFound) {
-		return string(Valid), nil
+		return string(Valid), "", nil
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return string(statusOfValue(val)), nil
+	return string(statusOfValue(val)), "", nil
 }
 
 func contains(list []string, s string) bool {

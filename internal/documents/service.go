@@ -40,6 +40,9 @@ const (
 	ActionStatus  = "document.status"  // a provider changed a document's status
 	ActionRead    = "document.read"    // someone other than the citizen read a document
 	ActionPresent = "document.present" // the citizen made a presentation
+	// ActionVerifyPresentation: a presentation of a document dancu holds
+	// was verified (POST /api/v1/presentations/verify).
+	ActionVerifyPresentation = "document.presentation_verify"
 )
 
 // People is the register as the service needs it.

@@ -212,6 +212,17 @@ func TestDocumentsAPI(t *testing.T) {
 			if got["full_name"] != an.person.FullName || fmt.Sprint(got["categories"]) != "[map[class:A1] map[class:B]]" {
 				t.Errorf("disclosed claims %v", got)
 			}
+			// The holder's log shows the check: anonymous, the claims seen.
+			checked := false
+			for _, en := range e.entries(an.idNumber) {
+				if en.Action == documents.ActionVerifyPresentation && en.Actor == "anonymous" && en.Outcome == "valid" &&
+					en.Fields == "categories,full_name" {
+					checked = true
+				}
+			}
+			if !checked {
+				t.Errorf("no access-log entry of the presentation's verification: %+v", e.entries(an.idNumber))
+			}
 			for _, hidden := range []string{"address", "birth_date", "licence_number"} {
 				if _, ok := got[hidden]; ok {
 					t.Errorf("%s was disclosed: %v", hidden, got)
