@@ -69,3 +69,33 @@ func TestCLI_SealKeyFile(t *testing.T) {
 		t.Error("the officer's TOTP secret is not sealed in the database file")
 	}
 }
+
+// TestCLI_SealRotate: moving from the key kept in the database to a key
+// file; the officer's secret then opens only with the file.
+func TestCLI_SealRotate(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	key := filepath.Join(dir, "seal.key")
+	os.WriteFile(key, []byte(strings.Repeat("cd", 32)+"\n"), 0o600)
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("một mật khẩu dài đủ mạnh 2026\n"), 0o600)
+	steps := []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"officer", "create", "--username", "an", "--name", "Cán bộ An", "--central"}, 0, ""},
+		{[]string{"officer", "credentials", "--password-file", pw, "an"}, 0, "totp_secret"},
+		{[]string{"seal", "rotate", "--new-key-file", key}, 0, "resealed"},
+		{[]string{"--seal-key-file", key, "seal", "rotate", "--new-key-file", key}, 0, "resealed"},
+	}
+	for _, s := range steps {
+		if out, code := run(t, append([]string{"--data", data}, s.args...)...); code != s.code || !strings.Contains(out, s.says) {
+			t.Fatalf("dancu %s: exit %d, %s", strings.Join(s.args, " "), code, out)
+		}
+	}
+	// Without the key file the resealed secrets do not open.
+	if out, code := run(t, "--data", data, "seal", "rotate", "--new-key-file", key); code == 0 || !strings.Contains(out, "does not open") {
+		t.Errorf("rotate without the current key: exit %d, %s", code, out)
+	}
+}

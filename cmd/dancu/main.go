@@ -165,6 +165,7 @@ func rootCommand() *cli.Command {
 			auditCommand(), officerCommand(), tokenCommand(), clientCommand(), keysCommand(), versionCommand(),
 			proceduresCommand(), qualityCommand(),
 			pkiCommand(), cardCommand(), // chip ID cards: pki.go, card.go
+			sealCommand(),
 		},
 	}
 }

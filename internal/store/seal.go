@@ -105,6 +105,10 @@ func (db *DB) sealBytes(ctx context.Context, plain []byte, where string) ([]byte
 	if err != nil {
 		return nil, err
 	}
+	return sealWith(aead, plain, where)
+}
+
+func sealWith(aead cipher.AEAD, plain []byte, where string) ([]byte, error) {
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, apperr.Wrap(err, "seal")
@@ -115,13 +119,20 @@ func (db *DB) sealBytes(ctx context.Context, plain []byte, where string) ([]byte
 
 // openBytes is openValue for binary secrets.
 func (db *DB) openBytes(ctx context.Context, stored []byte, where string) ([]byte, error) {
-	rest, ok := bytes.CutPrefix(stored, []byte(sealPrefix))
-	if !ok {
+	if !bytes.HasPrefix(stored, []byte(sealPrefix)) {
 		return stored, nil
 	}
 	aead, err := db.sealer(ctx)
 	if err != nil {
 		return nil, err
+	}
+	return openWith(aead, stored, where)
+}
+
+func openWith(aead cipher.AEAD, stored []byte, where string) ([]byte, error) {
+	rest, ok := bytes.CutPrefix(stored, []byte(sealPrefix))
+	if !ok {
+		return stored, nil
 	}
 	raw, err := base64.RawStdEncoding.DecodeString(string(rest))
 	if err != nil || len(raw) < aead.NonceSize() {
@@ -132,4 +143,109 @@ func (db *DB) openBytes(ctx context.Context, stored []byte, where string) ([]byt
 		return nil, apperr.E(apperr.Internal, "a sealed secret does not open with this key (a sealing key file other than the one it was sealed with?)")
 	}
 	return plain, nil
+}
+
+// sealedColumns are the places that hold sealed secrets: table, key
+// column, sealed column, and the prefix of the place a value is bound to
+// (followed by the row's key).
+var sealedColumns = []struct{ table, key, column, place string }{
+	{"eid_accounts", "id", "totp_secret", "eid_accounts.totp_secret:"},
+	{"eid_accounts", "id", "totp_pending", "eid_accounts.totp_pending:"},
+	{"officer_credentials", "username", "totp_secret", "officer_credentials.totp_secret:"},
+	{"oidc_signing_keys", "kid", "private_key", "oidc_signing_keys.private_key:"},
+	{"pki_certificates", "serial", "private_key", "pki_certificates.private_key:"},
+	{"secrets", "name", "value", "secrets.value:"},
+}
+
+// Reseal seals every secret again under newKey, in one transaction:
+// those sealed under the current key (opened with it) and those stored
+// before sealing existed. A key that was kept in the database is deleted
+// from it, so that the database alone no longer opens anything; from
+// then on every node and command must be given newKey (--seal-key-file).
+// It returns how many values it sealed.
+func (db *DB) Reseal(ctx context.Context, newKey []byte) (int, error) {
+	fresh, err := newSealAEAD(newKey)
+	if err != nil {
+		return 0, err
+	}
+	old, err := db.sealer(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = db.inTx(ctx, func(tx *Tx) error {
+		n = 0
+		for _, c := range sealedColumns {
+			k, err := resealColumn(ctx, tx, old, fresh, c.table, c.key, c.column, c.place)
+			if err != nil {
+				return fmt.Errorf("reseal %s.%s: %w", c.table, c.column, err)
+			}
+			n += k
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE name = $1`, sealKeyName)
+		return mapErr(err, "delete the database's sealing key")
+	})
+	if err != nil {
+		return 0, err
+	}
+	db.seal.mu.Lock()
+	db.seal.aead = fresh
+	db.seal.mu.Unlock()
+	return n, nil
+}
+
+// resealColumn reseals one column's non-empty values.
+func resealColumn(ctx context.Context, tx *Tx, old, fresh cipher.AEAD, table, key, column, place string) (int, error) {
+	type row struct {
+		key   string
+		value []byte
+	}
+	var rows []row
+	q := `SELECT ` + key + `, ` + column + ` FROM ` + table + ` WHERE ` + column + ` IS NOT NULL`
+	if table == "secrets" {
+		q += ` AND name <> '` + sealKeyName + `'`
+	}
+	rs, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return 0, mapErr(err, "read")
+	}
+	for rs.Next() {
+		var r row
+		var v any
+		if err := rs.Scan(&r.key, &v); err != nil {
+			rs.Close()
+			return 0, mapErr(err, "read")
+		}
+		switch v := v.(type) {
+		case []byte:
+			r.value = v
+		case string:
+			r.value = []byte(v)
+		}
+		if len(r.value) > 0 {
+			rows = append(rows, r)
+		}
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return 0, mapErr(err, "read")
+	}
+	for _, r := range rows {
+		plain, err := openWith(old, r.value, place+r.key)
+		if err != nil {
+			return 0, fmt.Errorf("%s %s: %w", key, r.key, err)
+		}
+		sealed, err := sealWith(fresh, plain, place+r.key)
+		if err != nil {
+			return 0, err
+		}
+		var arg any = sealed
+		if table == "eid_accounts" || table == "officer_credentials" {
+			arg = string(sealed) // TEXT columns
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = $1 WHERE `+key+` = $2`, arg, r.key); err != nil {
+			return 0, mapErr(err, "write")
+		}
+	}
+	return len(rows), nil
 }

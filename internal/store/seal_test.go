@@ -121,3 +121,73 @@ func TestSeal_Keys(t *testing.T) {
 
 // mainDB opens the register's database directly, around the store.
 func mainDB(t *testing.T, db *store.DB) *sql.DB { return openRaw(t, db, db.DSN) }
+
+// TestSeal_Reseal: rotating to a key file reseals every secret (and the
+// ones stored before sealing), removes the database's own key, and from
+// then on only the new key opens them.
+func TestSeal_Reseal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Now()
+		plain := []byte("a private key")
+		if err := db.CreateOfficer(ctx, &auth.Officer{Username: "an", FullName: "Cán bộ An", Role: auth.RoleRegistrar,
+			UnitLevel: auth.LevelCentral}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveOfficerCredential(ctx, &officer.Credential{Username: "an", PasswordHash: "h", TOTPSecret: "SEED", UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.LoadOrCreateSecret(ctx, "k", func() ([]byte, error) { return plain, nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AddOIDCSigningKey(ctx, &oidc.SigningKey{ID: "k1", Algorithm: "ES256", Private: plain, CreatedAt: now, UseFrom: now},
+			now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		raw := mainDB(t, db)
+		if _, err := raw.ExecContext(ctx, `INSERT INTO secrets (name, value, created_at) VALUES ('legacy', $1, 0)`, []byte("old plain")); err != nil {
+			t.Fatal(err)
+		}
+		newKey := bytes.Repeat([]byte{9}, 32)
+		if n, err := db.Reseal(ctx, newKey); err != nil || n != 4 {
+			t.Fatalf("Reseal() = %d, %v; want 4 values", n, err)
+		}
+		var left int
+		if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM secrets WHERE name = 'totp_seal_key'`).Scan(&left); err != nil || left != 0 {
+			t.Fatalf("the database still holds its sealing key (%d, %v)", left, err)
+		}
+		var legacy []byte
+		if err := raw.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = 'legacy'`).Scan(&legacy); err != nil ||
+			!bytes.HasPrefix(legacy, []byte("sealed:v1:")) {
+			t.Fatalf("a value stored before sealing was not sealed: %q, %v", legacy, err)
+		}
+		check := func(t *testing.T, db *store.DB) {
+			t.Helper()
+			if c, err := db.OfficerCredential(ctx, "an"); err != nil || c.TOTPSecret != "SEED" {
+				t.Errorf("OfficerCredential() = %+v, %v", c, err)
+			}
+			if v, err := db.LoadOrCreateSecret(ctx, "legacy", nil); err != nil || string(v) != "old plain" {
+				t.Errorf("legacy secret = %q, %v", v, err)
+			}
+			if keys, err := db.OIDCSigningKeys(ctx, now); err != nil || len(keys) != 1 || !bytes.Equal(keys[0].Private, plain) {
+				t.Errorf("OIDCSigningKeys() = %v, %v", keys, err)
+			}
+		}
+		check(t, db) // the same handle now seals with the new key
+		withKey, err := store.Open(ctx, db.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer withKey.Close()
+		withKey.SetSealKey(newKey)
+		check(t, withKey)
+		without, err := store.Open(ctx, db.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer without.Close()
+		if _, err := without.OfficerCredential(ctx, "an"); err == nil {
+			t.Error("a handle without the new key opened a resealed seed")
+		}
+	})
+}
