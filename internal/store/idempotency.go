@@ -4,21 +4,17 @@ import (
 	"context"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/idempotency"
 )
 
-// IdempotentResponse is a stored answer to a write.
-type IdempotentResponse struct {
-	RequestHash string
-	Status      int // 0 while the first request is still running
-	Body        []byte
-}
+var _ idempotency.Store = (*DB)(nil)
 
 // ClaimIdempotencyKey records that actor is making a request with key. If
 // the key was used before it returns the earlier request's record instead
 // (claimed == false).
-func (db *DB) ClaimIdempotencyKey(ctx context.Context, actor, key, reqHash string) (prev *IdempotentResponse, claimed bool, err error) {
+func (db *DB) ClaimIdempotencyKey(ctx context.Context, actor, key, reqHash string) (prev *idempotency.Response, claimed bool, err error) {
 	err = db.inTx(ctx, func(tx *Tx) error {
-		var r IdempotentResponse
+		var r idempotency.Response
 		e := tx.QueryRowContext(ctx, `SELECT request_hash, status, response FROM idempotency_keys WHERE actor = $1 AND key = $2`,
 			actor, key).Scan(&r.RequestHash, &r.Status, &r.Body)
 		if e == nil {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/portal"
-	"github.com/dancu-vn/dancu/internal/store"
 )
 
 // Upload limits of the portal's forms: a file of at most 10 MB is hashed;
@@ -148,21 +147,12 @@ func portalKept(v string) *portal.DocumentRef {
 	return &ref
 }
 
-// portalKeys records which form submissions were made: the API's
-// idempotency keys (store.DB), keyed here by the form's nonce, so that a
-// form sent twice (a double click, a resent POST) makes one submission.
-type portalKeys interface {
-	ClaimIdempotencyKey(ctx context.Context, actor, key, reqHash string) (*store.IdempotentResponse, bool, error)
-	CompleteIdempotencyKey(ctx context.Context, actor, key string, status int, body []byte) error
-	ReleaseIdempotencyKey(ctx context.Context, actor, key string) error
-}
-
 // portalClaim claims a form's nonce for the citizen. When the form was
 // already sent, it answers — the dossier the first sending made, or the
 // list while it is still being made — and reports done.
 func (u *UI) portalClaim(w http.ResponseWriter, r *http.Request, code, nonce string) (string, bool) {
-	keys, ok := u.svc.Secrets.(portalKeys)
-	if !ok || nonce == "" {
+	keys := u.svc.Idempotency
+	if keys == nil || nonce == "" {
 		return "", false
 	}
 	key := "web:portal:" + nonce
@@ -185,14 +175,14 @@ func (u *UI) portalClaim(w http.ResponseWriter, r *http.Request, code, nonce str
 // portalRelease frees a nonce whose submission failed: the form, shown
 // again, may be sent again.
 func (u *UI) portalRelease(r *http.Request, key string) {
-	if keys, ok := u.svc.Secrets.(portalKeys); ok && key != "" {
+	if keys := u.svc.Idempotency; keys != nil && key != "" {
 		keys.ReleaseIdempotencyKey(context.WithoutCancel(r.Context()), "citizen:"+portalCitizen(r).AccountID, key)
 	}
 }
 
 // portalComplete records where a nonce's submission led.
 func (u *UI) portalComplete(r *http.Request, key, to string) {
-	if keys, ok := u.svc.Secrets.(portalKeys); ok && key != "" {
+	if keys := u.svc.Idempotency; keys != nil && key != "" {
 		keys.CompleteIdempotencyKey(context.WithoutCancel(r.Context()), "citizen:"+portalCitizen(r).AccountID, key, http.StatusSeeOther, []byte(to))
 	}
 }

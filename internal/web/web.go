@@ -24,6 +24,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/card"
 	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
+	"github.com/dancu-vn/dancu/internal/idempotency"
 	"github.com/dancu-vn/dancu/internal/officer"
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/portal"
@@ -59,6 +60,10 @@ type Services struct {
 	LogVerifierKey string
 	Tokens         TokenStore
 	Secrets        SecretStore
+	// Idempotency records which form submissions were made, keyed by the
+	// form's nonce, so that a form sent twice (a double click, a resent
+	// POST) makes one submission; nil: no such guard.
+	Idempotency idempotency.Store
 
 	Officers  *officer.Service   // officer logins
 	OIDC      *oidc.Provider     // connected services (consents)
