@@ -55,16 +55,16 @@ type app struct {
 
 // handler is what the HTTP server serves: the API and any extra paths.
 func (a *app) handler() http.Handler {
-	api := a.server.Handler()
-	if len(a.extra) == 0 {
-		return proxy.RealClient(api, a.cfg.TrustedProxies)
+	var h http.Handler = a.server.Handler()
+	if len(a.extra) > 0 {
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		for p, x := range a.extra {
+			mux.Handle(p, x)
+		}
+		h = mux
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", api)
-	for p, h := range a.extra {
-		mux.Handle(p, h)
-	}
-	return proxy.RealClient(mux, a.cfg.TrustedProxies)
+	return proxy.RealClient(h, a.cfg.TrustedProxies)
 }
 
 // openDB opens and migrates the configured database and loads the

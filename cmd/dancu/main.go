@@ -71,8 +71,8 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (package proxy); none by default.
 	TrustedProxies []netip.Prefix
-	// SealKeyFile holds the key that seals TOTP seeds at rest; empty: a
-	// key generated once and kept in the database.
+	// SealKeyFile holds the key that seals TOTP seeds and private keys at
+	// rest; empty: a key generated once and kept in the database.
 	SealKeyFile string
 }
 
@@ -104,7 +104,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "sms-token-file", Usage: "file holding the SMS gateway's bearer token", Sources: cli.EnvVars("DANCU_SMS_TOKEN_FILE")},
 		&cli.StringFlag{Name: "debug-addr", Usage: "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (off by default)", Sources: cli.EnvVars("DANCU_DEBUG_ADDR")},
 		&cli.StringFlag{Name: "issuer", Usage: "public base URL of the OpenID provider, as relying parties reach it (default: http://ADDR)", Sources: cli.EnvVars("DANCU_ISSUER")},
-		&cli.StringFlag{Name: "seal-key-file", Usage: "file holding the 32-byte key (hex or base64) that seals TOTP seeds at rest (default: generated, kept in the database)", Sources: cli.EnvVars("DANCU_SEAL_KEY_FILE")},
+		&cli.StringFlag{Name: "seal-key-file", Usage: "file holding the 32-byte key (hex or base64) that seals TOTP seeds and private keys at rest (default: generated, kept in the database)", Sources: cli.EnvVars("DANCU_SEAL_KEY_FILE")},
 		&cli.StringFlag{Name: "trusted-proxies", Usage: "comma-separated addresses or networks of the reverse proxies in front (e.g. 10.0.0.0/8): from them, the client address is taken from X-Forwarded-For (default: none)", Sources: cli.EnvVars("DANCU_TRUSTED_PROXIES")},
 	}, alertFlags()...)
 }

@@ -48,7 +48,8 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, bool, error) {
 	// A first read starts at once; more run beside it only when callers
 	// pile up (reads are slow, as when they wait for the disk): otherwise
 	// those who come during a read wait for it to end and go together.
-	lead := l.running == 0 || (l.running < l.readers && len(l.queue) >= l.spill())
+	// A whole batch waiting is more than one read could take.
+	lead := l.running == 0 || (l.running < l.readers && len(l.queue) >= l.maxBatch)
 	if lead {
 		l.running++
 	}
@@ -58,13 +59,9 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, bool, error) {
 		// wait, leaves the reading to a goroutine so that its answer is
 		// not delayed by other callers' batches.
 		l.readBatch(ctx)
-		l.mu.Lock()
-		if len(l.queue) > 0 {
+		if !l.release() {
 			go l.drain(context.WithoutCancel(ctx))
-		} else {
-			l.running--
 		}
-		l.mu.Unlock()
 	}
 	select {
 	case <-c.done:
@@ -75,22 +72,26 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, bool, error) {
 	}
 }
 
-// spill is how many waiting callers start another concurrent read: a
-// whole batch, which one read could not take.
-func (l *Loader[K, V]) spill() int { return l.maxBatch }
-
-// drain reads batches until the queue is empty, then gives up its turn.
+// drain reads batches until the queue is empty.
 func (l *Loader[K, V]) drain(ctx context.Context) {
 	for {
 		l.readBatch(ctx)
-		l.mu.Lock()
-		if len(l.queue) == 0 {
-			l.running--
-			l.mu.Unlock()
+		if l.release() {
 			return
 		}
-		l.mu.Unlock()
 	}
+}
+
+// release gives up a reader's turn when no caller waits, and reports
+// whether it did; otherwise the reader reads on.
+func (l *Loader[K, V]) release() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.queue) > 0 {
+		return false
+	}
+	l.running--
+	return true
 }
 
 // readBatch takes up to maxBatch waiting calls and answers them with one

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -232,15 +233,15 @@ func (s *Service) Verify(ctx context.Context, r VerifyRequest) (*Verification, e
 }
 
 // disclosedNames are the document claims a verified presentation shows,
-// sorted, without the credential's own (issuer, dates, type, key, status).
+// sorted, without the credential's own: those never disclosed
+// (notDisclosable) and its issue date, subject, identifier and digest
+// algorithm.
 func disclosedNames(claims map[string]any) []string {
 	var out []string
 	for k := range claims {
-		switch k {
-		case "iss", "iat", "nbf", "exp", "vct", "cnf", "status", "_sd_alg", "sub", "jti":
-			continue
+		if !slices.Contains(notDisclosable, k) && !slices.Contains([]string{"iat", "sub", "jti", "_sd_alg"}, k) {
+			out = append(out, k)
 		}
-		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out

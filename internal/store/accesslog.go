@@ -406,7 +406,7 @@ func (db *DB) LoadOrCreateSecret(ctx context.Context, name string, create func()
 	if err != nil || name == sealKeyName { // the sealing key cannot seal itself
 		return stored, err
 	}
-	return db.openBytes(ctx, stored, "secrets.value:"+name)
+	return db.openBytes(ctx, stored, sealPlace("secrets", "value", name))
 }
 
 // loadOrCreateSecret is LoadOrCreateSecret as stored: a new secret other
@@ -427,7 +427,7 @@ func (db *DB) loadOrCreateSecret(ctx context.Context, name string, create func()
 		return nil, err
 	}
 	if name != sealKeyName {
-		if fresh, err = db.sealBytes(ctx, fresh, "secrets.value:"+name); err != nil {
+		if fresh, err = db.sealBytes(ctx, fresh, sealPlace("secrets", "value", name)); err != nil {
 			return nil, err
 		}
 	}

@@ -177,16 +177,23 @@ func (db *DB) ImportedIDs(ctx context.Context, source string, recordIDs []string
 
 // ExistingIDs returns which of the given ID numbers are already allocated.
 func (db *DB) ExistingIDs(ctx context.Context, ids []string) (map[string]bool, error) {
-	out := make(map[string]bool)
-	err := db.lookupIn(ctx, `SELECT id_number FROM id_numbers WHERE id_number`, nil, ids, func(rows *sql.Rows) error {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+	out, err := db.lookupSet(ctx, `SELECT id_number FROM id_numbers WHERE id_number`, nil, ids)
+	return out, mapErr(err, "existing ids")
+}
+
+// lookupSet runs lookupIn for a query selecting the key column and
+// returns which of the keys it found.
+func (db *DB) lookupSet(ctx context.Context, query string, args []any, keys []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(keys))
+	err := db.lookupIn(ctx, query, args, keys, func(rows *sql.Rows) error {
+		var k string
+		if err := rows.Scan(&k); err != nil {
 			return err
 		}
-		out[id] = true
+		out[k] = true
 		return nil
 	})
-	return out, mapErr(err, "existing ids")
+	return out, err
 }
 
 // lookupIn runs query (ending in the column to match) for a set of keys.

@@ -99,16 +99,11 @@ func (db *DB) EIDAccountByIDNumber(ctx context.Context, idNumber string) (*eid.A
 
 // openTOTP opens an account's sealed TOTP seeds (seal.go).
 func (db *DB) openTOTP(ctx context.Context, a *eid.Account) (err error) {
-	if a.TOTPSecret, err = db.openValue(ctx, a.TOTPSecret, totpPlace("secret", a.ID)); err != nil {
+	if a.TOTPSecret, err = db.openValue(ctx, a.TOTPSecret, sealPlace("eid_accounts", "totp_secret", a.ID)); err != nil {
 		return err
 	}
-	a.TOTPPending, err = db.openValue(ctx, a.TOTPPending, totpPlace("pending", a.ID))
+	a.TOTPPending, err = db.openValue(ctx, a.TOTPPending, sealPlace("eid_accounts", "totp_pending", a.ID))
 	return err
-}
-
-// totpPlace names where an e-ID account's TOTP seed is sealed.
-func totpPlace(column, accountID string) string {
-	return "eid_accounts.totp_" + column + ":" + accountID
 }
 
 // RecordEIDFailure counts a failure under the row's lock and locks the
@@ -176,11 +171,11 @@ func (db *DB) RehashEIDPasscode(ctx context.Context, accountID, oldHash, newHash
 
 // SetEIDTOTP sets the TOTP secrets and last step.
 func (db *DB) SetEIDTOTP(ctx context.Context, accountID, secret, pending string, lastStep int64, now time.Time) error {
-	secret, err := db.sealValue(ctx, secret, totpPlace("secret", accountID))
+	secret, err := db.sealValue(ctx, secret, sealPlace("eid_accounts", "totp_secret", accountID))
 	if err != nil {
 		return err
 	}
-	if pending, err = db.sealValue(ctx, pending, totpPlace("pending", accountID)); err != nil {
+	if pending, err = db.sealValue(ctx, pending, sealPlace("eid_accounts", "totp_pending", accountID)); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *Tx) error {

@@ -21,14 +21,11 @@ func (db *DB) OfficerCredential(ctx context.Context, username string) (*officer.
 		return nil, mapErr(err, "officer credential")
 	}
 	c.LockedUntil, c.UpdatedAt = optTime(locked), fromMicros(updated)
-	if c.TOTPSecret, err = db.openValue(ctx, c.TOTPSecret, officerTOTPPlace(username)); err != nil {
+	if c.TOTPSecret, err = db.openValue(ctx, c.TOTPSecret, sealPlace("officer_credentials", "totp_secret", username)); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
-
-// officerTOTPPlace names where an officer's TOTP seed is sealed.
-func officerTOTPPlace(username string) string { return "officer_credentials.totp_secret:" + username }
 
 // SaveOfficerCredential implements officer.Store.
 func (db *DB) SaveOfficerCredential(ctx context.Context, c *officer.Credential) error {
@@ -36,7 +33,7 @@ func (db *DB) SaveOfficerCredential(ctx context.Context, c *officer.Credential) 
 	if c.LockedUntil != nil {
 		locked = micros(*c.LockedUntil)
 	}
-	secret, err := db.sealValue(ctx, c.TOTPSecret, officerTOTPPlace(c.Username))
+	secret, err := db.sealValue(ctx, c.TOTPSecret, sealPlace("officer_credentials", "totp_secret", c.Username))
 	if err != nil {
 		return err
 	}

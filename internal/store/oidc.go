@@ -118,7 +118,7 @@ func (db *DB) OIDCSigningKeys(ctx context.Context, now time.Time) ([]*oidc.Signi
 		return nil, mapErr(err, "signing keys")
 	}
 	for _, k := range out {
-		if k.Private, err = db.openBytes(ctx, k.Private, "oidc_signing_keys.private_key:"+k.ID); err != nil {
+		if k.Private, err = db.openBytes(ctx, k.Private, sealPlace("oidc_signing_keys", "private_key", k.ID)); err != nil {
 			return nil, err
 		}
 	}
@@ -127,7 +127,7 @@ func (db *DB) OIDCSigningKeys(ctx context.Context, now time.Time) ([]*oidc.Signi
 
 // AddOIDCSigningKey implements oidc.Store.
 func (db *DB) AddOIDCSigningKey(ctx context.Context, k *oidc.SigningKey, expireOld time.Time) error {
-	private, err := db.sealBytes(ctx, k.Private, "oidc_signing_keys.private_key:"+k.ID)
+	private, err := db.sealBytes(ctx, k.Private, sealPlace("oidc_signing_keys", "private_key", k.ID))
 	if err != nil {
 		return err
 	}

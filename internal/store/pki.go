@@ -13,7 +13,7 @@ var _ pki.Store = (*DB)(nil)
 
 // AddCertificate implements pki.Store.
 func (db *DB) AddCertificate(ctx context.Context, c *pki.Certificate) error {
-	sealed, err := db.sealBytes(ctx, c.PrivateKey, pkiKeyPlace(c.Serial))
+	sealed, err := db.sealBytes(ctx, c.PrivateKey, sealPlace("pki_certificates", "private_key", c.Serial))
 	if err != nil {
 		return err
 	}
@@ -48,16 +48,13 @@ func (db *DB) Certificates(ctx context.Context) ([]*pki.Certificate, error) {
 		}
 		c.NotBefore, c.NotAfter, c.CreatedAt = fromMicros(nb), fromMicros(na), fromMicros(created)
 		c.RetiredAt, c.RevokedAt = timeOrNil(retired), timeOrNil(revoked)
-		if c.PrivateKey, err = db.openBytes(ctx, c.PrivateKey, pkiKeyPlace(c.Serial)); err != nil {
+		if c.PrivateKey, err = db.openBytes(ctx, c.PrivateKey, sealPlace("pki_certificates", "private_key", c.Serial)); err != nil {
 			return nil, err
 		}
 		out = append(out, &c)
 	}
 	return out, mapErr(rows.Err(), "certificates")
 }
-
-// pkiKeyPlace names where a signer's private key is sealed.
-func pkiKeyPlace(serial string) string { return "pki_certificates.private_key:" + serial }
 
 // RetireCertificate implements pki.Store.
 func (db *DB) RetireCertificate(ctx context.Context, serial string, at time.Time) error {

@@ -430,16 +430,7 @@ func (db *DB) UploadCount(ctx context.Context, accountID string, since time.Time
 
 // UploadedFiles implements portal.Store.
 func (db *DB) UploadedFiles(ctx context.Context, accountID string, sha256s []string) (map[string]bool, error) {
-	out := make(map[string]bool, len(sha256s))
-	err := db.lookupIn(ctx, `SELECT sha256 FROM portal_uploads WHERE account_id = $1 AND sha256`, []any{accountID}, sha256s,
-		func(rows *sql.Rows) error {
-			var h string
-			if err := rows.Scan(&h); err != nil {
-				return err
-			}
-			out[h] = true
-			return nil
-		})
+	out, err := db.lookupSet(ctx, `SELECT sha256 FROM portal_uploads WHERE account_id = $1 AND sha256`, []any{accountID}, sha256s)
 	return out, mapErr(err, "uploaded files")
 }
 

@@ -145,16 +145,19 @@ func openWith(aead cipher.AEAD, stored []byte, where string) ([]byte, error) {
 	return plain, nil
 }
 
+// sealPlace names the place a sealed value is bound to: its table,
+// column and row.
+func sealPlace(table, column, row string) string { return table + "." + column + ":" + row }
+
 // sealedColumns are the places that hold sealed secrets: table, key
-// column, sealed column, and the prefix of the place a value is bound to
-// (followed by the row's key).
-var sealedColumns = []struct{ table, key, column, place string }{
-	{"eid_accounts", "id", "totp_secret", "eid_accounts.totp_secret:"},
-	{"eid_accounts", "id", "totp_pending", "eid_accounts.totp_pending:"},
-	{"officer_credentials", "username", "totp_secret", "officer_credentials.totp_secret:"},
-	{"oidc_signing_keys", "kid", "private_key", "oidc_signing_keys.private_key:"},
-	{"pki_certificates", "serial", "private_key", "pki_certificates.private_key:"},
-	{"secrets", "name", "value", "secrets.value:"},
+// column and sealed column.
+var sealedColumns = []struct{ table, key, column string }{
+	{"eid_accounts", "id", "totp_secret"},
+	{"eid_accounts", "id", "totp_pending"},
+	{"officer_credentials", "username", "totp_secret"},
+	{"oidc_signing_keys", "kid", "private_key"},
+	{"pki_certificates", "serial", "private_key"},
+	{"secrets", "name", "value"},
 }
 
 // Reseal seals every secret again under newKey, in one transaction:
@@ -176,7 +179,7 @@ func (db *DB) Reseal(ctx context.Context, newKey []byte) (int, error) {
 	err = db.inTx(ctx, func(tx *Tx) error {
 		n = 0
 		for _, c := range sealedColumns {
-			k, err := resealColumn(ctx, tx, old, fresh, c.table, c.key, c.column, c.place)
+			k, err := resealColumn(ctx, tx, old, fresh, c.table, c.key, c.column)
 			if err != nil {
 				return fmt.Errorf("reseal %s.%s: %w", c.table, c.column, err)
 			}
@@ -195,10 +198,11 @@ func (db *DB) Reseal(ctx context.Context, newKey []byte) (int, error) {
 }
 
 // resealColumn reseals one column's non-empty values.
-func resealColumn(ctx context.Context, tx *Tx, old, fresh cipher.AEAD, table, key, column, place string) (int, error) {
+func resealColumn(ctx context.Context, tx *Tx, old, fresh cipher.AEAD, table, key, column string) (int, error) {
 	type row struct {
 		key   string
 		value []byte
+		text  bool // a TEXT column, written back as text
 	}
 	var rows []row
 	q := `SELECT ` + key + `, ` + column + ` FROM ` + table + ` WHERE ` + column + ` IS NOT NULL`
@@ -220,7 +224,7 @@ func resealColumn(ctx context.Context, tx *Tx, old, fresh cipher.AEAD, table, ke
 		case []byte:
 			r.value = v
 		case string:
-			r.value = []byte(v)
+			r.value, r.text = []byte(v), true
 		}
 		if len(r.value) > 0 {
 			rows = append(rows, r)
@@ -231,17 +235,18 @@ func resealColumn(ctx context.Context, tx *Tx, old, fresh cipher.AEAD, table, ke
 		return 0, mapErr(err, "read")
 	}
 	for _, r := range rows {
-		plain, err := openWith(old, r.value, place+r.key)
+		place := sealPlace(table, column, r.key)
+		plain, err := openWith(old, r.value, place)
 		if err != nil {
 			return 0, fmt.Errorf("%s %s: %w", key, r.key, err)
 		}
-		sealed, err := sealWith(fresh, plain, place+r.key)
+		sealed, err := sealWith(fresh, plain, place)
 		if err != nil {
 			return 0, err
 		}
 		var arg any = sealed
-		if table == "eid_accounts" || table == "officer_credentials" {
-			arg = string(sealed) // TEXT columns
+		if r.text {
+			arg = string(sealed)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = $1 WHERE `+key+` = $2`, arg, r.key); err != nil {
 			return 0, mapErr(err, "write")
