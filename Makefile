@@ -4,7 +4,8 @@ GO ?= go
 # Fuzz targets as package:FuzzName, space-separated; each runs FUZZTIME.
 FUZZ_TARGETS ?= ./internal/idnum:FuzzParse ./internal/importer:FuzzReadRows ./internal/register:FuzzParseDate ./internal/register:FuzzNameKey ./internal/register:FuzzNameKeyPaths \
 	./internal/card:FuzzParseSeal ./internal/card:FuzzParsePrintedQR ./internal/card:FuzzParseSOD ./internal/card:FuzzBase45 \
-	./internal/portal:FuzzParseProcedure ./internal/portal:FuzzParseEMV ./internal/residence:FuzzImportCSV
+	./internal/portal:FuzzParseProcedure ./internal/portal:FuzzParseEMV ./internal/residence:FuzzImportCSV \
+	./internal/p256verify:FuzzVerify
 FUZZTIME ?= 30s
 
 .PHONY: test build bench fuzz demo
