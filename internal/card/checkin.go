@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -197,7 +196,7 @@ func (c *Checkin) Verify(ctx context.Context, a auth.Actor, qr string) (*Checkin
 			return nil, apperr.E(apperr.ConsentRequired, "the citizen has not consented to this purpose")
 		}
 	}
-	out.Holder, err = project(p, pol.Fields)
+	out.Holder, err = register.Project(p, pol.Fields)
 	if err != nil {
 		return nil, err
 	}
@@ -205,32 +204,6 @@ func (c *Checkin) Verify(ctx context.Context, a auth.Actor, qr string) (*Checkin
 		a.Legal = pol.Legal.DocumentNo + " " + pol.Legal.Issuer
 	}
 	return out, record(subject, accesslog.OutcomeOK, pol.Fields)
-}
-
-// project keeps the policy's fields of a record, the ID number always;
-// photo_ref comes from the valid card.
-func project(p *register.Person, fields []string) (map[string]any, error) {
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	var all map[string]any
-	if err := json.Unmarshal(raw, &all); err != nil {
-		return nil, err
-	}
-	out := map[string]any{"id_number": p.IDNumber}
-	for _, f := range fields {
-		if f == "photo_ref" {
-			if p.IDCard != nil && p.IDCard.Status == register.CardValid && p.IDCard.PhotoRef != "" {
-				out[f] = p.IDCard.PhotoRef
-			}
-			continue
-		}
-		if v, ok := all[f]; ok {
-			out[f] = v
-		}
-	}
-	return out, nil
 }
 
 // storeRevocations answers revocation from the register: a card is

@@ -12,59 +12,41 @@ import (
 
 var notFoundRoute = apperr.E(apperr.NotFound, "no such route")
 
-// statusOf maps error codes to HTTP statuses: the one place this is done.
+// statuses maps error codes to HTTP statuses: the one place this is done.
+// A code not listed is a 500.
+var statuses = func() map[string]int {
+	m := map[string]int{}
+	for status, codes := range map[int][]string{
+		http.StatusBadRequest: {apperr.Invalid, apperr.InvalidIDNumber, apperr.InvalidDate, apperr.InvalidUnit, apperr.InvalidJSON,
+			apperr.WeakPasscode, apperr.WeakPassword, apperr.PurposeRequired},
+		http.StatusUnauthorized:    {apperr.Unauthorized, apperr.InvalidCredentials, apperr.OTPInvalid, apperr.OTPExpired},
+		http.StatusPaymentRequired: {apperr.PaymentRequired},
+		http.StatusForbidden: {apperr.Forbidden, apperr.Level2Required, apperr.PurposeNotAllowed, apperr.ConsentRequired,
+			apperr.ProviderNotRegistered, apperr.DocumentTypeNotAllowed},
+		http.StatusNotFound: {apperr.NotFound, apperr.ChallengeNotFound, apperr.PasskeyCeremonyNotFound},
+		http.StatusConflict: {apperr.Conflict, apperr.IdempotencyInFlight, apperr.PersonNotLiving, apperr.AccountExists,
+			apperr.JobNotDone, apperr.DocumentRevoked, apperr.CardExists, apperr.CardApplicationOpen, apperr.CardRevoked,
+			apperr.CardInvalidTransition, apperr.CardNotDue},
+		http.StatusUnprocessableEntity: {apperr.IdempotencyKeyReused, apperr.DetailsMismatch, apperr.AttestationFailed,
+			apperr.PasskeyInvalid, apperr.CredentialInvalid, apperr.SubjectMismatch},
+		http.StatusLocked:             {apperr.AccountLocked},
+		http.StatusTooManyRequests:    {apperr.RateLimited},
+		http.StatusServiceUnavailable: {apperr.Unavailable, apperr.PKINotInitialised},
+	} {
+		for _, c := range codes {
+			if _, dup := m[c]; dup {
+				panic("httpapi: error code " + c + " mapped twice")
+			}
+			m[c] = status
+		}
+	}
+	return m
+}()
+
+// statusOf is the HTTP status of an error code.
 func statusOf(code string) int {
-	switch code {
-	case apperr.Invalid, apperr.InvalidIDNumber, apperr.InvalidDate, apperr.InvalidUnit, apperr.InvalidJSON:
-		return http.StatusBadRequest
-	case apperr.Unauthorized:
-		return http.StatusUnauthorized
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.Conflict, apperr.IdempotencyInFlight, apperr.PersonNotLiving:
-		return http.StatusConflict
-	case apperr.IdempotencyKeyReused:
-		return http.StatusUnprocessableEntity
-	case apperr.RateLimited:
-		return http.StatusTooManyRequests
-	case apperr.WeakPasscode, apperr.WeakPassword:
-		return http.StatusBadRequest
-	case apperr.DetailsMismatch, apperr.AttestationFailed:
-		return http.StatusUnprocessableEntity
-	case apperr.AccountExists:
-		return http.StatusConflict
-	case apperr.AccountLocked:
-		return http.StatusLocked
-	case apperr.InvalidCredentials, apperr.OTPInvalid, apperr.OTPExpired:
-		return http.StatusUnauthorized
-	case apperr.ChallengeNotFound:
-		return http.StatusNotFound
-	case apperr.Level2Required:
-		return http.StatusForbidden
-	case apperr.JobNotDone:
-		return http.StatusConflict
-	case apperr.PurposeRequired:
-		return http.StatusBadRequest
-	case apperr.PurposeNotAllowed, apperr.ConsentRequired:
-		return http.StatusForbidden
-	case apperr.PasskeyCeremonyNotFound:
-		return http.StatusNotFound
-	case apperr.PasskeyInvalid:
-		return http.StatusUnprocessableEntity
-	case apperr.CredentialInvalid, apperr.SubjectMismatch:
-		return http.StatusUnprocessableEntity
-	case apperr.ProviderNotRegistered, apperr.DocumentTypeNotAllowed:
-		return http.StatusForbidden
-	case apperr.DocumentRevoked:
-		return http.StatusConflict
-	case apperr.CardExists, apperr.CardApplicationOpen, apperr.CardRevoked, apperr.CardInvalidTransition, apperr.CardNotDue:
-		return http.StatusConflict
-	case apperr.Unavailable, apperr.PKINotInitialised:
-		return http.StatusServiceUnavailable
-	case apperr.PaymentRequired:
-		return http.StatusPaymentRequired
+	if s, ok := statuses[code]; ok {
+		return s
 	}
 	return http.StatusInternalServerError
 }

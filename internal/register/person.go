@@ -5,6 +5,7 @@
 package register
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/dancu-vn/dancu/internal/idnum"
@@ -130,4 +131,31 @@ type Member struct {
 	RelationToHead string `json:"relation_to_head"`
 	BirthDate      Date   `json:"birth_date"`
 	Status         Status `json:"status"`
+}
+
+// Project keeps the named fields of a record's JSON form, and the ID
+// number always: what a partner's policy or a check-in purpose lets it
+// see. "photo_ref" is the valid card's photo reference, if any.
+func Project(p *Person, fields []string) (map[string]any, error) {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	var all map[string]any
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return nil, err
+	}
+	out := map[string]any{"id_number": p.IDNumber}
+	for _, f := range fields {
+		if f == "photo_ref" {
+			if p.IDCard != nil && p.IDCard.Status == CardValid && p.IDCard.PhotoRef != "" {
+				out[f] = p.IDCard.PhotoRef
+			}
+			continue
+		}
+		if v, ok := all[f]; ok {
+			out[f] = v
+		}
+	}
+	return out, nil
 }

@@ -7,7 +7,6 @@ package sharing
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -189,7 +188,7 @@ func (s *Service) ReadPerson(ctx context.Context, a auth.Actor, idNumber string)
 	if err != nil {
 		return nil, err
 	}
-	out, err := project(p, pol.Fields)
+	out, err := register.Project(p, pol.Fields)
 	if err != nil {
 		return nil, err
 	}
@@ -198,25 +197,6 @@ func (s *Service) ReadPerson(ctx context.Context, a auth.Actor, idNumber string)
 	}
 	if err := s.record(ctx, a, idNumber, "ok", pol.Fields); err != nil {
 		return nil, err // fail closed
-	}
-	return out, nil
-}
-
-// project keeps only the allowed fields of a record (and the ID number).
-func project(p *register.Person, fields []string) (map[string]any, error) {
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	var all map[string]any
-	if err := json.Unmarshal(raw, &all); err != nil {
-		return nil, err
-	}
-	out := map[string]any{"id_number": p.IDNumber}
-	for _, f := range fields {
-		if v, ok := all[f]; ok {
-			out[f] = v
-		}
 	}
 	return out, nil
 }
