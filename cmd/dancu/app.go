@@ -20,6 +20,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/anomaly"
 	"github.com/dancu-vn/dancu/internal/card"
+	"github.com/dancu-vn/dancu/internal/dashboard"
 	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/ekyc"
@@ -166,6 +167,8 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	go prune(bg, logger, map[string]func(context.Context) error{"portal_files": srv.Portal.PruneFiles})
 	srv.Residence = &residence.Service{Store: db, Facts: db, Log: alog}
 	srv.Quality = &quality.Service{Store: db, Log: alog}
+	srv.Dashboard = &dashboard.Service{Store: db}
+	go snapshots(bg, logger, srv.Dashboard)
 	// Anomaly alerts: scans the access log in the background (read only).
 	srv.Alerts = anomaly.Start(db, cfg.Alerts, logger)
 	return &app{cfg: cfg, db: db, log: alog, reg: reg, eid: ids, server: srv, logger: logger, stop: stop}, nil
@@ -248,6 +251,28 @@ func prune(ctx context.Context, logger *slog.Logger, fns map[string]func(context
 					logger.Warn("prune", "tables", name, "err", err)
 				}
 			}
+		}
+	}
+}
+
+// snapshotEvery is how often a serving node counts today's indicators.
+// Each snapshot scans the register's tables once: at 100 million persons
+// operators run it less often, or on one node only (docs/dashboard.md).
+const snapshotEvery = time.Hour
+
+// snapshots counts the dashboard's indicators at start and then every
+// snapshotEvery until ctx ends.
+func snapshots(ctx context.Context, logger *slog.Logger, d *dashboard.Service) {
+	t := time.NewTicker(snapshotEvery)
+	defer t.Stop()
+	for {
+		if _, err := d.Snapshot(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("dashboard snapshot", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

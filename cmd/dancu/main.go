@@ -163,7 +163,7 @@ func rootCommand() *cli.Command {
 		Commands: []*cli.Command{
 			serveCommand(), demoCommand(), migrateCommand(), seedCommand(), importCommand(),
 			auditCommand(), officerCommand(), tokenCommand(), clientCommand(), keysCommand(), versionCommand(),
-			proceduresCommand(), qualityCommand(),
+			proceduresCommand(), qualityCommand(), dashboardCommand(),
 			pkiCommand(), cardCommand(), // chip ID cards: pki.go, card.go
 			sealCommand(),
 		},

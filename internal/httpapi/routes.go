@@ -50,6 +50,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.portalRoutes(mux)       // public-service portal: see portal.go
 	s.residenceRoutes(mux)    // residence declarations: see residence.go
 	s.qualityRoutes(mux)      // data-quality review queue: see quality.go
+	s.dashboardRoutes(mux)    // the programme's indicators: see dashboard.go
 	// A citizen's own access log, anomaly alerts: see alert.go.
 	s.oversightRoutes(mux)
 	s.webRoutes(mux) // the web UI: home, citizen app, officer console: see web.go

@@ -14,6 +14,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/anomaly"
 	"github.com/dancu-vn/dancu/internal/card"
+	"github.com/dancu-vn/dancu/internal/dashboard"
 	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/ekyc"
@@ -75,6 +76,8 @@ type Server struct {
 	Portal    *portal.Service
 	Residence *residence.Service
 	Quality   *quality.Service
+	// Dashboard is the programme's indicators; mounted when set.
+	Dashboard *dashboard.Service
 
 	// Web is the server-rendered UI (internal/web); built from the
 	// services above by WebUI when not set.

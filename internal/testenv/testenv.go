@@ -25,6 +25,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/card"
+	"github.com/dancu-vn/dancu/internal/dashboard"
 	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/ekyc"
@@ -144,6 +145,7 @@ func NewWith(t testing.TB, db *store.DB, o Options) *Env {
 	}
 	api.Residence = &residence.Service{Store: db, Facts: db, Log: alog, Now: o.Now}
 	api.Quality = &quality.Service{Store: db, Log: alog, Now: o.Now}
+	api.Dashboard = &dashboard.Service{Store: db, Now: o.Now}
 	srv := httptest.NewUnstartedServer(api.Handler())
 	srv.Listener.Close()
 	srv.Listener = ln
