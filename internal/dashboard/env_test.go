@@ -129,7 +129,7 @@ func TestDashboard(t *testing.T) {
 				{central, "?from=2026-11-20&to=2026-11-01", 400, "invalid"},
 				{central, "?from=2024-01-01&to=2026-01-01", 400, "invalid"},
 				{e.Partner("dash-bank", &oidc.Client{ID: "dash-bank"}), "", 401, "unauthorized"}, // officers only
-				{e.Citizen(e.Living(1), "0912345679"), "", 401, "unauthorized"}, // a session is not an API token
+				{e.Citizen(e.Living(1), "0912345679"), "", 401, "unauthorized"},                  // a session is not an API token
 				{"", "", 401, "unauthorized"},
 			} {
 				if v := get(c.token, c.query, c.status); v.Error.Code != c.code {
