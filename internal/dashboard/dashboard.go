@@ -204,6 +204,7 @@ type Child struct {
 // (those with a snapshot), and its sub-units on the last of them.
 type View struct {
 	Unit
+	Parent   string  `json:"parent,omitempty"` // the unit above: the country, or a commune's province
 	From     string  `json:"from"`
 	To       string  `json:"to"`
 	Series   []Point `json:"series"`
@@ -217,7 +218,7 @@ const MaxDays = 366
 // last 30 days) and its sub-units'. unit "" is the officer's own unit.
 // Officers see their unit and the units within it.
 func (s *Service) View(ctx context.Context, a auth.Actor, unit, from, to string) (*View, error) {
-	u, err := s.unitFor(a, unit)
+	u, parent, err := s.unitFor(a, unit)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +226,7 @@ func (s *Service) View(ctx context.Context, a auth.Actor, unit, from, to string)
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Unit: u, From: from, To: to, Series: []Point{}, Children: []Child{}}
+	v := &View{Unit: u, Parent: parent, From: from, To: to, Series: []Point{}, Children: []Child{}}
 	values, err := s.Store.IndicatorValues(ctx, []string{u.Code}, from, to)
 	if err != nil {
 		return nil, err
@@ -329,10 +330,11 @@ func period(now time.Time, from, to string) (string, string, error) {
 	return from, to, nil
 }
 
-// unitFor resolves the unit asked for within the officer's jurisdiction.
-func (s *Service) unitFor(a auth.Actor, code string) (Unit, error) {
+// unitFor resolves the unit asked for within the officer's jurisdiction,
+// and names the unit above it.
+func (s *Service) unitFor(a auth.Actor, code string) (Unit, string, error) {
 	if a.UnitLevel == "" || a.Role == "" {
-		return Unit{}, apperr.E(apperr.Forbidden, "the dashboard is for officers")
+		return Unit{}, "", apperr.E(apperr.Forbidden, "the dashboard is for officers")
 	}
 	if code == "" {
 		code = a.UnitCode
@@ -342,7 +344,7 @@ func (s *Service) unitFor(a auth.Actor, code string) (Unit, error) {
 	}
 	u, province, ok := lookup(code, register.Today(s.now()))
 	if !ok {
-		return Unit{}, apperr.Field(apperr.NotFound, "unit", "no unit %q", code)
+		return Unit{}, "", apperr.Field(apperr.NotFound, "unit", "no unit %q", code)
 	}
 	allowed := false
 	switch a.UnitLevel {
@@ -354,9 +356,16 @@ func (s *Service) unitFor(a auth.Actor, code string) (Unit, error) {
 		allowed = u.Code == a.UnitCode
 	}
 	if !allowed {
-		return Unit{}, apperr.Field(apperr.Forbidden, "unit", "unit %s is outside your jurisdiction", code)
+		return Unit{}, "", apperr.Field(apperr.Forbidden, "unit", "unit %s is outside your jurisdiction", code)
 	}
-	return u, nil
+	parent := province
+	switch u.Level {
+	case "country":
+		parent = ""
+	case string(units.Province):
+		parent = Country
+	}
+	return u, parent, nil
 }
 
 // lookup names a unit valid at a date and gives its province.

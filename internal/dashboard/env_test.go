@@ -1,11 +1,14 @@
 package dashboard_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 
 	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/card"
 	"github.com/dancu-vn/dancu/internal/dashboard"
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/register"
@@ -39,11 +42,30 @@ func TestDashboard(t *testing.T) {
 		t.Run(string(engine), func(t *testing.T) {
 			e := testenv.NewWith(t, storetest.Open(t, engine), testenv.Options{People: 200, Seed: 21})
 			citizen := e.Living(0)
-			e.Citizen(citizen, "0912345678")
+			session := e.Citizen(citizen, "0912345678")
 			if _, err := e.API.Quality.Scan(e.Ctx, "46"); err != nil {
 				t.Fatal(err)
 			}
 			commune := citizen.Permanent.Commune
+			clerk := auth.Actor{ID: "dash-clerk", Role: auth.RoleRegistrar, UnitCode: commune, UnitLevel: auth.LevelCommune}
+			issueCard(t, e, clerk, citizen.IDNumber)
+			// Two dossiers submitted online to the commune, one decided (rejected) at once.
+			registrar := e.Officer(auth.Officer{Username: "dash-registrar", FullName: "Cán bộ", Role: auth.RoleRegistrar, UnitCode: commune, UnitLevel: auth.LevelCommune})
+			for i := range 2 {
+				body := `{"procedure":"temporary_residence_registration","fields":{"temporary_commune":"` + commune + `",
+					"temporary_address":"Số 9 Lê Lợi","until":"2027-12-31","reason":"work"},
+					"documents":[{"code":"proof_of_home","file_name":"hop-dong.pdf","sha256":"` + e.UploadPaper(session) + `"}]}`
+				st, _, b := e.Call("POST", "/api/v1/portal/dossiers", session, "application/json", body, "Idempotency-Key", fmt.Sprint("dash-", i))
+				if st != 201 {
+					t.Fatalf("submit = %d %s", st, b)
+				}
+				if i == 0 {
+					id := testenv.JSON(t, b)["dossiers"].([]any)[0].(map[string]any)["id"].(string)
+					if st, _, b := e.Call("POST", "/api/v1/dossiers/"+id+"/reject", registrar, "application/json", `{"note":"Thiếu giấy tờ"}`); st != 200 {
+						t.Fatalf("reject = %d %s", st, b)
+					}
+				}
+			}
 			year := dashboard.PeriodOf(e.API.Now()).Year
 			var inCommune, adults, all float64
 			for _, p := range e.People {
@@ -93,7 +115,13 @@ func TestDashboard(t *testing.T) {
 			if got.Values[dashboard.EIDLevel1]+got.Values[dashboard.EIDLevel2] != 1 || got.Rates["eid_coverage"] != 1/adults {
 				t.Errorf("commune e-ID: %v, rates %v", got.Values, got.Rates)
 			}
-			if got.Values[dashboard.QualityPersons] != inCommune || got.Rates["quality_completeness"] <= 0 {
+			if got.Values[dashboard.CardsValid] != 1 || got.Rates["card_coverage"] != 1/adults {
+				t.Errorf("commune cards: %v, rates %v", got.Values, got.Rates)
+			}
+			if got.Values[dashboard.DossiersSubmitted] != 2 || got.Values[dashboard.DossiersClosed] != 1 || got.Rates["on_time_rate"] != 1 {
+				t.Errorf("commune dossiers: %v, rates %v", got.Values, got.Rates)
+			}
+			if q := got.Rates["quality_completeness"]; got.Values[dashboard.QualityPersons] != inCommune || q <= 0 || q > 1 {
 				t.Errorf("commune quality: %v, rates %v", got.Values, got.Rates)
 			}
 
@@ -137,5 +165,25 @@ func TestDashboard(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// issueCard takes a first card through application, approval (by a second
+// registrar), personalisation and issuance.
+func issueCard(t *testing.T, e *testenv.Env, clerk auth.Actor, idNumber string) {
+	t.Helper()
+	e.InitPKI()
+	chief := clerk
+	chief.ID = "dash-chief"
+	req := card.Request{Type: card.First, Legal: register.LegalBasis{DocumentNo: "CC01", DocumentDate: "2026-11-20", Issuer: "Công an xã"}}
+	c, err := e.API.Cards.Apply(e.Ctx, clerk, idNumber, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []func(context.Context, auth.Actor, string, card.Request) (*card.Card, error){
+		e.API.Cards.Approve, e.API.Cards.Personalise, e.API.Cards.Issue} {
+		if _, err := step(e.Ctx, chief, c.ID, req); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -34,7 +34,8 @@ var (
 			FROM eid_accounts a JOIN persons p ON p.id_number = a.id_number
 			WHERE p.status = 'living' GROUP BY p.perm_province, p.perm_commune, a.level`, noArgs},
 		{`SELECT province, commune, 'quality_persons', persons FROM quality_summaries`, noArgs},
-		{`SELECT province, commune, 'quality_complete', persons * completeness FROM quality_summaries`, noArgs},
+		// completeness is a percentage
+		{`SELECT province, commune, 'quality_complete', persons * completeness / 100 FROM quality_summaries`, noArgs},
 		{`SELECT province, CASE unit_level WHEN 'commune' THEN unit_code ELSE '' END, 'dossiers_submitted', COUNT(*)
 			FROM dossiers WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY province, unit_level, unit_code`, dayBoundArgs},
 		{`SELECT d.province, CASE d.unit_level WHEN 'commune' THEN d.unit_code ELSE '' END, 'dossiers_closed', COUNT(*)

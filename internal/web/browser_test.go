@@ -210,6 +210,19 @@ func TestBrowser_Officer(t *testing.T) {
 		shot(t, ctx, engine, "officer-quality")
 		run(t, ctx, "open a flag", chromedp.Click(chromedp.CSS(`a[href^="/officer/quality/DQ-"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`table.compare`)), chromedp.WaitVisible(chromedp.CSS(`#note`)))
+
+		// The indicators: the province's, then a commune's from its table.
+		if _, err := e.API.Dashboard.Snapshot(e.Ctx); err != nil {
+			t.Fatal(err)
+		}
+		run(t, ctx, "open the indicators", chromedp.Click(chromedp.CSS(`nav.sub a[href="/officer/dashboard"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`figure.chart svg polyline`)), chromedp.WaitVisible(chromedp.CSS(`table.dashboard-units a`)))
+		shot(t, ctx, engine, "officer-dashboard")
+		run(t, ctx, "open a commune's indicators", chromedp.Click(chromedp.CSS(`table.dashboard-units a`)),
+			chromedp.WaitVisible(chromedp.CSS(`.dashboard-figures`)))
+		if s := text(t, ctx); !strings.Contains(s, "Lên cấp trên") || !strings.Contains(s, "Dân số") {
+			t.Errorf("a commune's indicators:\n%s", excerpt(s))
+		}
 	})
 }
 

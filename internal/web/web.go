@@ -22,6 +22,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/accesslog"
 	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/card"
+	"github.com/dancu-vn/dancu/internal/dashboard"
 	"github.com/dancu-vn/dancu/internal/documents"
 	"github.com/dancu-vn/dancu/internal/eid"
 	"github.com/dancu-vn/dancu/internal/idempotency"
@@ -73,6 +74,7 @@ type Services struct {
 	Portal    *portal.Service    // public-service portal: procedures, dossiers, payments, results
 	Residence *residence.Service // residence declarations: businesses' guests, police's view
 	Quality   *quality.Service   // data-quality review queue
+	Dashboard *dashboard.Service // the programme's indicators
 
 	Now func() time.Time
 }
@@ -202,6 +204,9 @@ func (u *UI) Routes(mux *http.ServeMux) {
 	}
 	if u.svc.Quality != nil {
 		u.officerQualityRoutes(page, post) // data-quality review queue: officer_quality.go
+	}
+	if u.svc.Dashboard != nil {
+		u.officerDashboardRoutes(page, post) // the programme's indicators: officer_dashboard.go
 	}
 	page("/officer/", u.handleNotFound)
 }
