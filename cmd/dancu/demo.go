@@ -161,6 +161,11 @@ func demoCommand() *cli.Command {
 					return err
 				}
 			}
+			// The dashboard's first figures, counted after the seeding (the
+			// server's own snapshot at start may have run before it).
+			if _, err := a.server.Dashboard.Snapshot(ctx); err != nil {
+				return err
+			}
 			officers, err := demoOfficers(ctx, a.db, province)
 			if err != nil {
 				return err

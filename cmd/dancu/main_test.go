@@ -146,6 +146,26 @@ func TestCLI_Demo(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"id_number"`) {
 		t.Errorf("search with the demo token: %d %s", resp.StatusCode, body)
 	}
+	// The province officer's dashboard has the seeded province's figures.
+	req, _ = http.NewRequest("GET", demo.BaseURL+"/api/v1/dashboard", nil)
+	req.Header.Set("Authorization", "Bearer "+demo.Officers[1].Token)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		var d struct {
+			Dashboard struct {
+				Series []struct {
+					Values map[string]float64 `json:"values"`
+				} `json:"series"`
+				Children []any `json:"children"`
+			} `json:"dashboard"`
+		}
+		json.NewDecoder(resp.Body).Decode(&d)
+		resp.Body.Close()
+		if s := d.Dashboard.Series; resp.StatusCode != 200 || len(s) == 0 || s[len(s)-1].Values["population"] < 400 || len(d.Dashboard.Children) == 0 {
+			t.Errorf("demo dashboard: %d %+v", resp.StatusCode, d.Dashboard)
+		}
+	}
 	// Read one person by number, then check that the process log (at
 	// debug level) carries no ID number and no name.
 	var page struct {
@@ -300,6 +320,11 @@ func TestCLI_SeedAndAudit(t *testing.T) {
 			out, code = run(t, "--db", dsn, "quality", "scan", "--province", "46")
 			if code != 0 || !strings.Contains(out, " 0 flags opened, 0 resolved") {
 				t.Fatalf("second quality scan: exit %d\n%s", code, out)
+			}
+			// The dashboard's indicators: the country, the province and its communes.
+			out, code = run(t, "--db", dsn, "dashboard", "snapshot")
+			if code != 0 || !regexp.MustCompile(`indicators of \d{4}-\d{2}-\d{2} counted for [1-9]\d+ units`).MatchString(out) {
+				t.Fatalf("dashboard snapshot: exit %d\n%s", code, out)
 			}
 			out, code = run(t, "--db", dsn, "seed", "--province", "99", "--people", "10")
 			if code == 0 || !strings.Contains(out, "not a province code") {
