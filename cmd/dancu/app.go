@@ -126,7 +126,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	}
 	alog := accesslog.New(db, signer, accesslog.Options{Origin: cfg.LogOrigin})
 	logger := newLogger(cfg.LogLevel)
-	reg := &register.Service{Store: db, Log: alog, Now: time.Now, Rand: rand.IntN}
+	reg := &register.Service{Store: db, Log: alog, Now: time.Now, Rand: rand.IntN, Accounts: db.HasEIDAccount}
 	srv := httpapi.New(db, reg, alog, vkey, logger, version)
 	ids, err := newEID(ctx, cfg, db, reg, alog)
 	if err != nil {

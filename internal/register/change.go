@@ -65,6 +65,9 @@ func (s *Service) RecordEvent(ctx context.Context, a auth.Actor, id string, req 
 	if err != nil {
 		return nil, err
 	}
+	if p.MergedInto != "" && InJurisdiction(a, p) {
+		return nil, apperr.Field(apperr.Conflict, "id_number", "this record was merged into %s: record events there", p.MergedInto)
+	}
 	today := Today(s.Now())
 	eff, err := ParseFullDate("effective_date", string(req.EffectiveDate))
 	if err != nil {
@@ -219,6 +222,8 @@ func (s *Service) planEvent(ctx context.Context, a auth.Actor, p *Person, req Ev
 		return s.planHousehold(ctx, a, p, req.Payload, today)
 	case KindCorrection:
 		return planCorrection(p, req.Payload, today)
+	case KindMerge:
+		return s.planMerge(ctx, a, p, req.Payload)
 	case KindGuardianship:
 		var pl GuardianshipPayload
 		if err := strict(req.Payload, &pl); err != nil {

@@ -24,6 +24,7 @@ const (
 	KindHousehold    Kind = "household_change"     // join, leave or head a household
 	KindCorrection   Kind = "correction"           // cải chính hộ tịch, bổ sung thông tin
 	KindGuardianship Kind = "guardianship"         // giám hộ
+	KindMerge        Kind = "merge"                // two records of one person made one (docs/quality.md#merges)
 )
 
 // LegalBasis is the document an event rests on.
@@ -117,6 +118,15 @@ type (
 	GuardianshipPayload struct {
 		GuardianID string `json:"guardian_id"`
 	}
+	// MergePayload is a merge as each of its two records records it: the
+	// kept record names the Retired one and the facts it took from it
+	// (Filled, only what it lacked); the retired record names the record
+	// it was merged Into.
+	MergePayload struct {
+		Retired string             `json:"retired,omitempty"`
+		Filled  *CorrectionPayload `json:"filled,omitempty"`
+		Into    string             `json:"into,omitempty"`
+	}
 )
 
 // Apply returns the person after e. It is the one definition of what an
@@ -184,6 +194,11 @@ func Apply(p *Person, e *Event) (*Person, error) {
 		var pl GuardianshipPayload
 		if err = decode(e, &pl); err == nil {
 			n.GuardianID = pl.GuardianID
+		}
+	case KindMerge:
+		var pl MergePayload
+		if err = decode(e, &pl); err == nil {
+			applyMerge(&n, pl)
 		}
 	case KindCardApplied, KindCardApproved, KindCardRejected, KindCardPersonalised, KindCardIssued, KindCardLost, KindCardRevoked:
 		err = applyCard(&n, e)

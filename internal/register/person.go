@@ -67,9 +67,14 @@ type Person struct {
 	Absence        *Absence     `json:"temporary_absence,omitempty"`
 	Current        *Residence   `json:"current_residence,omitempty"`
 	IDCard         *IDCard      `json:"id_card,omitempty"` // the chip ID card held or last held (idcard.go)
-	Version        int          `json:"version"`
-	CreatedAt      time.Time    `json:"created_at"`
-	UpdatedAt      time.Time    `json:"updated_at"`
+	// MergedInto names the record this one was merged into: a retired
+	// duplicate, kept with its history; MergedFrom the records merged
+	// into this one.
+	MergedInto string    `json:"merged_into,omitempty"`
+	MergedFrom []string  `json:"merged_from,omitempty"`
+	Version    int       `json:"version"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // Communes returns the communes whose officers have jurisdiction over p:

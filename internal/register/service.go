@@ -70,6 +70,9 @@ type Service struct {
 	Now   func() time.Time
 	// Rand returns a random int in [0, n), used for ID number serials.
 	Rand func(n int) int
+	// Accounts reports whether a person has an e-ID account (a merge
+	// refuses to retire such a record); nil: not checked.
+	Accounts func(ctx context.Context, idNumber string) (bool, error)
 }
 
 // Get returns a person the actor may see. A person outside the actor's

@@ -44,7 +44,7 @@ func (db *DB) InsertBatch(ctx context.Context, b *Batch) error {
 		if err != nil {
 			return mapErr(err, "prepare")
 		}
-		personStmt, err := tx.PrepareContext(ctx, `INSERT INTO persons (`+personColumns+`) VALUES (`+placeholders(1, 18)+`)`)
+		personStmt, err := tx.PrepareContext(ctx, `INSERT INTO persons (`+personColumns+`) VALUES (`+placeholders(1, personColumnCount)+`)`)
 		if err != nil {
 			return mapErr(err, "prepare")
 		}
@@ -141,7 +141,7 @@ func (db *DB) copyBatch(ctx context.Context, b *Batch) error {
 			{"id_numbers", []string{"id_number", "allocated_at"}, ids},
 			{"persons", []string{"id_number", "full_name", "name_key", "gender", "birth_date", "birth_year", "status", "household_id",
 				"perm_commune", "perm_province", "temp_commune", "temp_province", "cur_commune", "cur_province", "record", "version",
-				"created_at", "updated_at"}, persons},
+				"created_at", "updated_at", "merged_into"}, persons},
 			{"person_events", []string{"person_id", "seq", "kind", "effective_date", "recorded_at", "officer_id", "officer_unit",
 				"legal_doc_no", "legal_doc_date", "legal_issuer", "group_id", "payload"}, events},
 			{"import_records", []string{"source", "record_id", "id_number", "created_at"}, imports},

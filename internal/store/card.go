@@ -236,3 +236,9 @@ func (db *DB) EIDLevel(ctx context.Context, idNumber string) (int, error) {
 	}
 	return level, err
 }
+
+// HasEIDAccount reports whether a person has an e-ID account.
+func (db *DB) HasEIDAccount(ctx context.Context, idNumber string) (bool, error) {
+	level, err := db.EIDLevel(ctx, idNumber)
+	return level > 0, err
+}

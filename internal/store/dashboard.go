@@ -22,17 +22,17 @@ var (
 
 	dashboardCounts = []dashboardCount{
 		{`SELECT perm_province, perm_commune, 'population', COUNT(*) FROM persons
-			WHERE status = 'living' GROUP BY perm_province, perm_commune`, noArgs},
+			WHERE status = 'living' AND merged_into = '' GROUP BY perm_province, perm_commune`, noArgs},
 		{`SELECT perm_province, perm_commune, 'population_14_plus', COUNT(*) FROM persons
-			WHERE status = 'living' AND birth_year <= $1 GROUP BY perm_province, perm_commune`,
+			WHERE status = 'living' AND merged_into = '' AND birth_year <= $1 GROUP BY perm_province, perm_commune`,
 			func(p dashboard.Period) []any { return []any{p.Year - 14} }},
 		{`SELECT p.perm_province, p.perm_commune, 'cards_valid', COUNT(*)
 			FROM id_cards c JOIN persons p ON p.id_number = c.id_number
-			WHERE c.status = 'issued' AND (c.expiry_date = '' OR c.expiry_date >= $1) AND p.status = 'living'
+			WHERE c.status = 'issued' AND (c.expiry_date = '' OR c.expiry_date >= $1) AND p.status = 'living' AND p.merged_into = ''
 			GROUP BY p.perm_province, p.perm_commune`, dayArg},
 		{`SELECT p.perm_province, p.perm_commune, CASE a.level WHEN 2 THEN 'eid_level2' ELSE 'eid_level1' END, COUNT(*)
 			FROM eid_accounts a JOIN persons p ON p.id_number = a.id_number
-			WHERE p.status = 'living' GROUP BY p.perm_province, p.perm_commune, a.level`, noArgs},
+			WHERE p.status = 'living' AND p.merged_into = '' GROUP BY p.perm_province, p.perm_commune, a.level`, noArgs},
 		{`SELECT province, commune, 'quality_persons', persons FROM quality_summaries`, noArgs},
 		// completeness is a percentage
 		{`SELECT province, commune, 'quality_complete', persons * completeness / 100 FROM quality_summaries`, noArgs},

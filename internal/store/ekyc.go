@@ -90,7 +90,7 @@ const verifyFactsQuery = `SELECT p.id_number, p.full_name, p.gender, p.birth_dat
 		FROM persons p LEFT JOIN eid_accounts a ON a.id_number = p.id_number
 		LEFT JOIN id_cards c ON c.id = (SELECT x.id FROM id_cards x WHERE x.id_number = p.id_number AND x.issued_at IS NOT NULL
 			ORDER BY x.issued_at DESC LIMIT 1)
-		WHERE p.id_number`
+		WHERE p.merged_into = '' AND p.id_number`
 
 // AddUsage implements quota.UsageStore.
 func (db *DB) AddUsage(ctx context.Context, key, day string, delta int64) (int64, error) {

@@ -118,7 +118,11 @@ func upsertHousehold(ctx context.Context, tx *Tx, h *register.Household) error {
 
 // personColumns are the projection columns written from a record.
 const personColumns = `id_number, full_name, name_key, gender, birth_date, birth_year, status, household_id,
-	perm_commune, perm_province, temp_commune, temp_province, cur_commune, cur_province, record, version, created_at, updated_at`
+	perm_commune, perm_province, temp_commune, temp_province, cur_commune, cur_province, record, version, created_at, updated_at,
+	merged_into`
+
+// personColumnCount is how many columns personColumns names.
+const personColumnCount = 19
 
 // recordArg is the index of the "record" column in personColumns.
 const recordArg = 14
@@ -142,7 +146,7 @@ func personArgs(p *register.Person) ([]any, error) {
 	}
 	return []any{p.IDNumber, p.FullName, register.NameKey(p.FullName), string(p.Gender), string(p.BirthDate),
 		p.BirthDate.Year(), string(p.Status), nullable(p.HouseholdID), pc, pp, tc, tp, cc, cp, string(raw),
-		p.Version, micros(p.CreatedAt), micros(p.UpdatedAt)}, nil
+		p.Version, micros(p.CreatedAt), micros(p.UpdatedAt), p.MergedInto}, nil
 }
 
 func writeRecord(ctx context.Context, tx *Tx, r register.Record) error {
@@ -151,18 +155,18 @@ func writeRecord(ctx context.Context, tx *Tx, r register.Record) error {
 		return err
 	}
 	if r.Event.Seq == 1 {
-		_, err = tx.ExecContext(ctx, `INSERT INTO persons (`+personColumns+`) VALUES (`+placeholders(1, 18)+`)`, args...)
+		_, err = tx.ExecContext(ctx, `INSERT INTO persons (`+personColumns+`) VALUES (`+placeholders(1, personColumnCount)+`)`, args...)
 		if err = mapErr(err, "insert person"); err != nil {
 			return err
 		}
 	} else {
 		// args without created_at ($17), which never changes, plus the
 		// version the change was computed from.
-		upd := append(append(args[:16:16], args[17]), r.Event.Seq-1)
+		upd := append(append(args[:16:16], args[17:]...), r.Event.Seq-1)
 		res, err := tx.ExecContext(ctx, `UPDATE persons SET full_name = $2, name_key = $3, gender = $4, birth_date = $5,
 			birth_year = $6, status = $7, household_id = $8, perm_commune = $9, perm_province = $10, temp_commune = $11,
-			temp_province = $12, cur_commune = $13, cur_province = $14, record = $15, version = $16, updated_at = $17
-			WHERE id_number = $1 AND version = $18`, upd...)
+			temp_province = $12, cur_commune = $13, cur_province = $14, record = $15, version = $16, updated_at = $17,
+			merged_into = $18 WHERE id_number = $1 AND version = $19`, upd...)
 		if err != nil {
 			return mapErr(err, "update person")
 		}
@@ -196,7 +200,8 @@ func insertEvent(ctx context.Context, tx *Tx, e *register.Event) error {
 func (db *DB) SearchPersons(ctx context.Context, f register.Filter) ([]*register.Person, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	var common []string
+	// Records merged into another are retired: found by number, never by search.
+	common := []string{"merged_into = ''"}
 	if f.NameKey != "" {
 		// Whole-word prefix as one range: [q, q+"!") holds q itself and q
 		// followed by a space ("nguyen van an …") but not "nguyen van anh",

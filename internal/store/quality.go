@@ -23,7 +23,7 @@ const provinceScope = `(perm_province = $1 OR perm_province = '' AND (temp_provi
 
 // ScanPersons implements quality.Store.
 func (db *DB) ScanPersons(ctx context.Context, province, after string, limit int) ([]*register.Person, error) {
-	where := `WHERE id_number > $2`
+	where := `WHERE id_number > $2 AND merged_into = ''`
 	args := []any{province, after, limit}
 	if province != "" {
 		where += ` AND ` + provinceScope
@@ -47,10 +47,10 @@ func (db *DB) DuplicateBlocks(ctx context.Context, province string) ([][]*regist
 		p.record->>'mother_id', p.record->>'spouse_id', p.perm_commune, p.perm_province, p.temp_commune,
 		p.temp_province, p.cur_commune, p.cur_province
 		FROM persons p
-		JOIN (SELECT name_key, gender, birth_year FROM persons WHERE `+scope+`
+		JOIN (SELECT name_key, gender, birth_year FROM persons WHERE `+scope+` AND merged_into = ''
 		      GROUP BY name_key, gender, birth_year HAVING COUNT(*) > 1) d
 		  ON p.name_key = d.name_key AND p.gender = d.gender AND p.birth_year = d.birth_year
-		WHERE `+scope+`
+		WHERE `+scope+` AND p.merged_into = ''
 		ORDER BY p.name_key, p.gender, p.birth_year, p.id_number`, province)
 	if err != nil {
 		return nil, mapErr(err, "duplicate blocks")

@@ -100,7 +100,7 @@ func NewWith(t testing.TB, db *store.DB, o Options) *Env {
 	}
 	alog := accesslog.New(db, signer, accesslog.Options{})
 	t.Cleanup(func() { alog.Close() })
-	reg := &register.Service{Store: db, Log: alog, Now: o.Now, Rand: rand.IntN}
+	reg := &register.Service{Store: db, Log: alog, Now: o.Now, Rand: rand.IntN, Accounts: db.HasEIDAccount}
 	outbox := &sms.Outbox{Store: db, Now: o.Now}
 	// Loose rate limits: tests drive many logins from one address; package
 	// eid tests the limits themselves.

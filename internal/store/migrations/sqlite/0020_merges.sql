@@ -1,0 +1,5 @@
+-- Merges of duplicate records (docs/quality.md#merges): a retired record
+-- names the record it was merged into. It stays, with its history, and
+-- its ID number stays allocated; searches, counts, scans and verification
+-- skip it.
+ALTER TABLE persons ADD COLUMN merged_into TEXT NOT NULL DEFAULT '';
