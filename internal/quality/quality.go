@@ -385,10 +385,16 @@ func (s *Service) stillHolds(ctx context.Context, f *Flag) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if p.MergedInto != "" {
+		return false, nil // a retired record: its findings went with it
+	}
 	if f.Rule == RulePossibleDuplicate {
 		o, err := s.Store.Person(ctx, f.OtherID)
 		if err != nil {
 			return false, err
+		}
+		if o.MergedInto != "" {
+			return false, nil // the two records were merged: one person, one record
 		}
 		return register.NameKey(p.FullName) == register.NameKey(o.FullName) && p.Gender == o.Gender &&
 			p.BirthDate.Year() == o.BirthDate.Year() && MatchScore(p, o) >= DuplicateThreshold, nil

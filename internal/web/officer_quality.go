@@ -1,10 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/register"
 )
@@ -163,18 +166,20 @@ func (u *UI) handleQualityAct(w http.ResponseWriter, r *http.Request) {
 		f, err = u.svc.Quality.Reopen(r.Context(), a, id)
 	case "recheck":
 		f, err = u.svc.Quality.Recheck(r.Context(), a, id)
+	case "merge":
+		f, err = u.mergeFlag(r, a, id)
 	default:
 		u.handleNotFound(w, r)
 		return
 	}
 	switch apperr.Code(err) {
 	case "":
-	case apperr.Invalid, apperr.Conflict:
+	case apperr.Invalid, apperr.InvalidDate, apperr.Conflict:
 		p, ok := u.qualityFlag(w, r)
 		if !ok {
 			return
 		}
-		p.failErr(err, "note")
+		p.failErr(err, append([]string{"note", "keep"}, legalFields...)...)
 		status := http.StatusUnprocessableEntity
 		if apperr.Code(err) == apperr.Conflict {
 			status = http.StatusConflict
@@ -190,5 +195,39 @@ func (u *UI) handleQualityAct(w http.ResponseWriter, r *http.Request) {
 		key = "flash.quality_still_open"
 	}
 	u.flash(w, r, key)
-	http.Redirect(w, r, "/officer/quality/"+url.PathEscape(id), http.StatusSeeOther)
+	to := "/officer/quality/" + url.PathEscape(id)
+	if act == "merge" {
+		to = "/officer/persons/" + url.PathEscape(r.PostForm.Get("keep"))
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// mergeFlag merges the two records of a duplicate flag through the
+// register (a merge event on both, with its legal basis), keeping the one
+// chosen, then rechecks the flag, which the merge resolves.
+func (u *UI) mergeFlag(r *http.Request, a auth.Actor, id string) (*quality.Flag, error) {
+	f, err := u.svc.Quality.Get(r.Context(), a, id)
+	if err != nil {
+		return nil, err
+	}
+	keep := r.PostForm.Get("keep")
+	retire := f.OtherID
+	switch {
+	case f.Rule != quality.RulePossibleDuplicate:
+		return nil, apperr.E(apperr.Invalid, "only a possible duplicate can be merged")
+	case keep == f.OtherID:
+		retire = f.PersonID
+	case keep != f.PersonID:
+		return nil, apperr.Field(apperr.Invalid, "keep", "choose the record to keep")
+	}
+	pl, _ := json.Marshal(map[string]string{"retired": retire})
+	_, err = u.svc.Register.RecordEvent(r.Context(), a, keep, register.EventRequest{Kind: register.KindMerge,
+		EffectiveDate: register.Date(strings.TrimSpace(r.PostForm.Get("effective_date"))), Legal: legalBasis(r.PostForm), Payload: pl})
+	if err != nil {
+		if apperr.FieldOf(err) == "payload.retired" {
+			err = apperr.Field(apperr.Code(err), "keep", "%s", apperr.Message(err))
+		}
+		return nil, err
+	}
+	return u.svc.Quality.Recheck(r.Context(), a, id)
 }
