@@ -151,6 +151,11 @@ func Project(p *Person, fields []string) (map[string]any, error) {
 		return nil, err
 	}
 	out := map[string]any{"id_number": p.IDNumber}
+	if p.MergedInto != "" {
+		// A retired number: whoever holds it needs the number that
+		// replaced it, whatever else it may see.
+		out["merged_into"] = p.MergedInto
+	}
 	for _, f := range fields {
 		if f == "photo_ref" {
 			if p.IDCard != nil && p.IDCard.Status == CardValid && p.IDCard.PhotoRef != "" {

@@ -39,3 +39,15 @@ func TestProject(t *testing.T) {
 		})
 	}
 }
+
+func TestProject_MergedRecord(t *testing.T) {
+	p := &Person{IDNumber: "001090012345", FullName: "Nguyễn Văn An", MergedInto: "001090054321"}
+	got, err := Project(p, []string{"full_name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"id_number": "001090012345", "full_name": "Nguyễn Văn An", "merged_into": "001090054321"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Project (-want +got):\n%s", d)
+	}
+}

@@ -58,7 +58,7 @@ var Fields = []string{"full_name", "gender", "birth_date", "birth_place", "birth
 	"temporary_absence", "current_residence", "id_card", "photo_ref"}
 
 // EventTypes an organisation can subscribe to.
-var EventTypes = []string{"death", "residence_change", "name_change", "id_card_issued"}
+var EventTypes = []string{"death", "residence_change", "name_change", "id_card_issued", "merge"}
 
 // Error codes of refused reads.
 const (

@@ -19,7 +19,7 @@ var _ webhook.Store = (*DB)(nil)
 // nobody subscribes to.
 func outboxType(k register.Kind) string {
 	switch k {
-	case register.KindDeath, register.KindResidence, register.KindNameChange, register.KindCardIssued:
+	case register.KindDeath, register.KindResidence, register.KindNameChange, register.KindCardIssued, register.KindMerge:
 		return string(k)
 	}
 	return ""
