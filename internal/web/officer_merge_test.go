@@ -23,41 +23,20 @@ import (
 func TestWeb_QualityMerge(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := testenv.New(t, db, 200)
-		var orig *register.Person
-		for i := 0; orig == nil; i++ {
-			if p := e.Living(i); p.Permanent != nil && p.BirthPlace != "" && !p.BirthDate.Partial() {
-				orig = p
-			}
-		}
+		orig, dup := registerDuplicate(t, e, "Làng Chuồn, Phú An")
 		commune := communeOf(orig)
 		registrar := auth.Actor{ID: "seed-registrar", Role: auth.RoleRegistrar, UnitCode: "46", UnitLevel: auth.LevelProvince}
-		dup, err := e.Register.RegisterBirth(e.Ctx, registrar, register.BirthRequest{FullName: orig.FullName, Gender: orig.Gender,
-			BirthDate: orig.BirthDate, BirthPlace: orig.BirthPlace, Hometown: "Làng Chuồn, Phú An", Ethnicity: orig.Ethnicity,
-			Religion: orig.Religion, Nationality: orig.Nationality, FatherID: orig.FatherID, MotherID: orig.MotherID,
-			Permanent: &register.Residence{Commune: commune, Province: "46", Address: "Số 2"},
-			Legal:     register.LegalBasis{DocumentNo: "9/TLKS", DocumentDate: "2026-01-05", Issuer: "UBND xã"}})
-		if err != nil {
-			t.Fatal(err)
-		}
 		if orig.Hometown != "" {
 			// The kept record lacks the hometown the duplicate has.
-			empty := ""
-			pl := register.CorrectionPayload{Hometown: &empty}
-			raw, _ := jsonRaw(pl)
+			raw, _ := json.Marshal(register.CorrectionPayload{Hometown: new(string)})
 			if _, err := e.Register.RecordEvent(e.Ctx, registrar, orig.IDNumber, register.EventRequest{Kind: register.KindCorrection,
 				EffectiveDate: "2026-01-05", Legal: register.LegalBasis{DocumentNo: "8/QĐ", DocumentDate: "2026-01-05", Issuer: "UBND xã"}, Payload: raw}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := e.API.Quality.Scan(e.Ctx, "46"); err != nil {
-			t.Fatal(err)
-		}
+		flagID := duplicateFlag(t, e, dup)
+		flag := "/officer/quality/" + flagID
 		central := auth.Actor{ID: "t", Role: auth.RoleReader, UnitLevel: auth.LevelCentral}
-		flags, err := e.API.Quality.List(e.Ctx, central, quality.Filter{Rule: quality.RulePossibleDuplicate, Person: dup.IDNumber})
-		if err != nil || len(flags) != 1 {
-			t.Fatalf("duplicate flags: %v %v", flags, err)
-		}
-		flag := "/officer/quality/" + flags[0].ID
 
 		secret := newOfficer(t, e, auth.Officer{Username: "dq-merger", Role: auth.RoleRegistrar, UnitLevel: auth.LevelCommune, UnitCode: commune})
 		b := newBrowser(t, e)
@@ -82,7 +61,7 @@ func TestWeb_QualityMerge(t *testing.T) {
 			t.Fatalf("retired record:\n%s", excerpt(body))
 		}
 		for range 2 { // resolved at once, and still after a scan
-			f, err := e.API.Quality.Get(e.Ctx, central, flags[0].ID)
+			f, err := e.API.Quality.Get(e.Ctx, central, flagID)
 			if err != nil || f.Status != quality.Resolved {
 				t.Fatalf("flag after the merge: %+v %v", f, err)
 			}
@@ -92,5 +71,3 @@ func TestWeb_QualityMerge(t *testing.T) {
 		}
 	})
 }
-
-func jsonRaw(v any) ([]byte, error) { return json.Marshal(v) }

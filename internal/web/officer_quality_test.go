@@ -21,37 +21,16 @@ import (
 func TestWeb_Quality(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := testenv.New(t, db, 200)
-		var orig *register.Person
-		for i := 0; orig == nil; i++ {
-			if p := e.Living(i); p.Permanent != nil && p.BirthPlace != "" && !p.BirthDate.Partial() {
-				orig = p
-			}
-		}
+		orig, dup := registerDuplicate(t, e, "")
 		commune := communeOf(orig)
-		registrar := auth.Actor{ID: "seed-registrar", Role: auth.RoleRegistrar, UnitCode: "46", UnitLevel: auth.LevelProvince}
-		dup, err := e.Register.RegisterBirth(e.Ctx, registrar, register.BirthRequest{FullName: orig.FullName, Gender: orig.Gender,
-			BirthDate: orig.BirthDate, BirthPlace: orig.BirthPlace, Hometown: orig.Hometown, Ethnicity: orig.Ethnicity,
-			Religion: orig.Religion, Nationality: orig.Nationality, FatherID: orig.FatherID, MotherID: orig.MotherID,
-			Permanent: &register.Residence{Commune: commune, Province: "46", Address: "Số 2"},
-			Legal:     register.LegalBasis{DocumentNo: "9/TLKS", DocumentDate: "2026-01-05", Issuer: "UBND xã"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.API.Quality.Scan(e.Ctx, "46"); err != nil {
-			t.Fatal(err)
-		}
-		flags, err := e.API.Quality.List(e.Ctx, auth.Actor{ID: "t", Role: auth.RoleReader, UnitLevel: auth.LevelCentral},
-			quality.Filter{Rule: quality.RulePossibleDuplicate, Person: dup.IDNumber})
-		if err != nil || len(flags) != 1 {
-			t.Fatalf("duplicate flags: %v %v", flags, err)
-		}
-		flag := "/officer/quality/" + flags[0].ID
+		flagID := duplicateFlag(t, e, dup)
+		flag := "/officer/quality/" + flagID
 
 		secret := newOfficer(t, e, auth.Officer{Username: "dq-commune", Role: auth.RoleRegistrar, UnitLevel: auth.LevelCommune, UnitCode: commune})
 		b := newBrowser(t, e)
 		b.loginOfficer("dq-commune", secret)
 		st, body := b.get("/officer/quality?rule=possible_duplicate")
-		if st != 200 || !strings.Contains(body, flags[0].ID) || !strings.Contains(body, "Mức đầy đủ") || !strings.Contains(body, "Có thể trùng người") {
+		if st != 200 || !strings.Contains(body, flagID) || !strings.Contains(body, "Mức đầy đủ") || !strings.Contains(body, "Có thể trùng người") {
 			t.Fatalf("queue = %d\n%s", st, excerpt(body))
 		}
 		st, body = b.get(flag)
@@ -113,4 +92,44 @@ func TestWeb_Quality(t *testing.T) {
 			t.Fatalf("another commune's flag = %d", st)
 		}
 	})
+}
+
+// registerDuplicate registers a second record of a seeded living person
+// with a full birth date and a place of birth: the same facts, and the
+// hometown given ("" for the person's own).
+func registerDuplicate(t *testing.T, e *testenv.Env, hometown string) (orig, dup *register.Person) {
+	t.Helper()
+	for i := 0; orig == nil; i++ {
+		if p := e.Living(i); p.Permanent != nil && p.BirthPlace != "" && !p.BirthDate.Partial() {
+			orig = p
+		}
+	}
+	if hometown == "" {
+		hometown = orig.Hometown
+	}
+	registrar := auth.Actor{ID: "seed-registrar", Role: auth.RoleRegistrar, UnitCode: "46", UnitLevel: auth.LevelProvince}
+	dup, err := e.Register.RegisterBirth(e.Ctx, registrar, register.BirthRequest{FullName: orig.FullName, Gender: orig.Gender,
+		BirthDate: orig.BirthDate, BirthPlace: orig.BirthPlace, Hometown: hometown, Ethnicity: orig.Ethnicity,
+		Religion: orig.Religion, Nationality: orig.Nationality, FatherID: orig.FatherID, MotherID: orig.MotherID,
+		Permanent: &register.Residence{Commune: communeOf(orig), Province: "46", Address: "Số 2"},
+		Legal:     register.LegalBasis{DocumentNo: "9/TLKS", DocumentDate: "2026-01-05", Issuer: "UBND xã"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return orig, dup
+}
+
+// duplicateFlag scans the province and returns the ID of the one
+// possible-duplicate flag naming dup.
+func duplicateFlag(t *testing.T, e *testenv.Env, dup *register.Person) string {
+	t.Helper()
+	if _, err := e.API.Quality.Scan(e.Ctx, "46"); err != nil {
+		t.Fatal(err)
+	}
+	flags, err := e.API.Quality.List(e.Ctx, auth.Actor{ID: "t", Role: auth.RoleReader, UnitLevel: auth.LevelCentral},
+		quality.Filter{Rule: quality.RulePossibleDuplicate, Person: dup.IDNumber})
+	if err != nil || len(flags) != 1 {
+		t.Fatalf("duplicate flags: %v %v", flags, err)
+	}
+	return flags[0].ID
 }
