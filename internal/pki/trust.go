@@ -39,8 +39,13 @@ type Trust struct {
 }
 
 type signer struct {
-	cert *x509.Certificate
-	csca *x509.Certificate
+	cert     *x509.Certificate
+	csca     *x509.Certificate
+	docTypes []string // the certificate's document types, read once
+}
+
+func newSigner(cert, csca *x509.Certificate) *signer {
+	return &signer{cert: cert, csca: csca, docTypes: DocTypes(cert)}
 }
 
 // NewTrust builds a Trust from certificates (CSCAs are recognised as
@@ -60,7 +65,7 @@ func NewTrust(certs []*x509.Certificate, crls [][]byte) *Trust {
 		}
 		for _, ca := range t.CSCAs {
 			if bytes.Equal(c.RawIssuer, ca.RawSubject) && c.CheckSignatureFrom(ca) == nil {
-				t.signers[SerialOf(c)] = &signer{cert: c, csca: ca}
+				t.signers[SerialOf(c)] = newSigner(c, ca)
 				break
 			}
 		}
@@ -113,7 +118,7 @@ func (t *Trust) Check(cert *x509.Certificate, docType string, signedAt time.Time
 	}
 	for _, ca := range t.CSCAs {
 		if bytes.Equal(cert.RawIssuer, ca.RawSubject) && cert.CheckSignatureFrom(ca) == nil {
-			return t.check(&signer{cert: cert, csca: ca}, docType, signedAt)
+			return t.check(newSigner(cert, ca), docType, signedAt)
 		}
 	}
 	return fmt.Errorf("%w: %q was not issued by a known CSCA", ErrUnknownSigner, cert.Subject.CommonName)
@@ -124,7 +129,7 @@ func (t *Trust) Check(cert *x509.Certificate, docType string, signedAt time.Time
 // usage period of the key that signed it (docs/cards.md).
 func (t *Trust) check(s *signer, docType string, signedAt time.Time) error {
 	switch {
-	case s.cert.KeyUsage&x509.KeyUsageDigitalSignature == 0 || !slices.Contains(DocTypes(s.cert), docType):
+	case s.cert.KeyUsage&x509.KeyUsageDigitalSignature == 0 || !slices.Contains(s.docTypes, docType):
 		return fmt.Errorf("%w: the certificate may not sign documents of type %s", ErrUnknownSigner, docType)
 	case signedAt.Before(s.cert.NotBefore) || signedAt.After(s.cert.NotAfter),
 		signedAt.Before(s.csca.NotBefore) || signedAt.After(s.csca.NotAfter):
