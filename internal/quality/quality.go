@@ -109,6 +109,9 @@ type Store interface {
 	UpdateFlag(ctx context.Context, f *Flag, from Status) error
 	Summaries(ctx context.Context, province string) ([]Summary, error)
 	Person(ctx context.Context, id string) (*register.Person, error)
+	// RetiredNumbers returns the ID numbers of the records merged into
+	// another.
+	RetiredNumbers(ctx context.Context) (map[string]bool, error)
 }
 
 // Recorder appends access-log entries.
@@ -161,6 +164,10 @@ func (s *Service) Scan(ctx context.Context, province string) (*Scan, error) {
 	res := &Scan{Province: province, Started: now, Found: map[string]int{}}
 	var found []*Flag
 	sums := map[string]*Summary{}
+	retired, err := s.Store.RetiredNumbers(ctx)
+	if err != nil {
+		return nil, apperr.Wrap(err, "retired numbers")
+	}
 	after := ""
 	for {
 		page, err := s.Store.ScanPersons(ctx, province, after, scanPage)
@@ -169,6 +176,9 @@ func (s *Service) Scan(ctx context.Context, province string) (*Scan, error) {
 		}
 		for _, p := range page {
 			rules, score := Check(p, today)
+			if namesRetired(p, retired) {
+				rules = append(rules, RuleRetiredReference)
+			}
 			commune, prov := place(p)
 			res.Persons++
 			sum := sums[commune]
@@ -398,6 +408,17 @@ func (s *Service) stillHolds(ctx context.Context, f *Flag) (bool, error) {
 		}
 		return register.NameKey(p.FullName) == register.NameKey(o.FullName) && p.Gender == o.Gender &&
 			p.BirthDate.Year() == o.BirthDate.Year() && MatchScore(p, o) >= DuplicateThreshold, nil
+	}
+	if f.Rule == RuleRetiredReference {
+		for _, id := range references(p) {
+			if id == "" {
+				continue
+			}
+			if q, err := s.Store.Person(ctx, id); err == nil && q.MergedInto != "" {
+				return true, nil
+			}
+		}
+		return false, nil
 	}
 	rules, _ := Check(p, register.Today(s.now()))
 	for _, r := range rules {

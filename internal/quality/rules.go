@@ -18,10 +18,11 @@ const (
 	RuleImplausibleAge       = "implausible_age"        // living and over MaxAge
 	RuleDeathBeforeBirth     = "death_before_birth"     // a death date before the birth date
 	RulePossibleDuplicate    = "possible_duplicate"     // two records that may be one person
+	RuleRetiredReference     = "retired_reference"      // names a record merged into another as parent, spouse or guardian
 )
 
 // Rules lists every rule, in the order the review queue shows them.
-var Rules = []string{RulePossibleDuplicate, RuleDeathBeforeBirth, RuleImplausibleAge, RuleMinorWithoutParents,
+var Rules = []string{RulePossibleDuplicate, RuleRetiredReference, RuleDeathBeforeBirth, RuleImplausibleAge, RuleMinorWithoutParents,
 	RuleNoPermanentResidence, RuleNoHousehold, RulePartialBirthDate, RuleMissingBirthPlace, RuleMissingHometown}
 
 // KnownRule reports whether r is a rule.
@@ -138,3 +139,18 @@ func MatchScore(a, b *register.Person) int {
 // fold compares free text after the register's name folding (no
 // diacritics, case or extra spaces).
 func fold(s string) string { return register.NameKey(s) }
+
+// references are the records a record names.
+func references(p *register.Person) []string {
+	return []string{p.FatherID, p.MotherID, p.SpouseID, p.GuardianID}
+}
+
+// namesRetired reports whether a record names one of the retired records.
+func namesRetired(p *register.Person, retired map[string]bool) bool {
+	for _, id := range references(p) {
+		if id != "" && retired[id] {
+			return true
+		}
+	}
+	return false
+}

@@ -34,6 +34,19 @@ func TestWeb_QualityMerge(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// A child registered naming the duplicate as parent.
+		childReq := register.BirthRequest{FullName: "Con Của Bản Sao", Gender: "female", BirthDate: "2025-06-01", BirthPlace: "Trạm y tế",
+			Ethnicity: "01", Permanent: &register.Residence{Commune: commune, Province: "46", Address: "Số 3"},
+			Legal: register.LegalBasis{DocumentNo: "10/TLKS", DocumentDate: "2025-06-05", Issuer: "UBND xã"}}
+		if dup.Gender == "male" {
+			childReq.FatherID = dup.IDNumber
+		} else {
+			childReq.MotherID = dup.IDNumber
+		}
+		child, err := e.Register.RegisterBirth(e.Ctx, registrar, childReq)
+		if err != nil {
+			t.Fatal(err)
+		}
 		flagID := duplicateFlag(t, e, dup)
 		flag := "/officer/quality/" + flagID
 		central := auth.Actor{ID: "t", Role: auth.RoleReader, UnitLevel: auth.LevelCentral}
@@ -68,6 +81,30 @@ func TestWeb_QualityMerge(t *testing.T) {
 			if _, err := e.API.Quality.Scan(e.Ctx, "46"); err != nil {
 				t.Fatal(err)
 			}
+		}
+
+		// The scan flags the child, who names the retired record; a
+		// recheck keeps the flag until the parent is corrected.
+		refs, err := e.API.Quality.List(e.Ctx, central, quality.Filter{Rule: quality.RuleRetiredReference, Person: child.IDNumber})
+		if err != nil || len(refs) != 1 {
+			t.Fatalf("retired-reference flags of the child: %v %v", refs, err)
+		}
+		clerk := auth.Actor{ID: "dq-merger", Role: auth.RoleRegistrar, UnitCode: commune, UnitLevel: auth.LevelCommune}
+		if f, err := e.API.Quality.Recheck(e.Ctx, clerk, refs[0].ID); err != nil || f.Status != quality.Open {
+			t.Fatalf("recheck before the correction: %+v %v", f, err)
+		}
+		kept := orig.IDNumber
+		fix := register.CorrectionPayload{MotherID: &kept}
+		if dup.Gender == "male" {
+			fix = register.CorrectionPayload{FatherID: &kept}
+		}
+		raw, _ := json.Marshal(fix)
+		if _, err := e.Register.RecordEvent(e.Ctx, registrar, child.IDNumber, register.EventRequest{Kind: register.KindCorrection,
+			EffectiveDate: "2026-11-21", Legal: register.LegalBasis{DocumentNo: "16/QĐ", DocumentDate: "2026-11-21", Issuer: "UBND xã"}, Payload: raw}); err != nil {
+			t.Fatal(err)
+		}
+		if f, err := e.API.Quality.Recheck(e.Ctx, clerk, refs[0].ID); err != nil || f.Status != quality.Resolved {
+			t.Fatalf("recheck after the correction: %+v %v", f, err)
 		}
 	})
 }
