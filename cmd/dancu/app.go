@@ -168,7 +168,9 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	srv.Residence = &residence.Service{Store: db, Facts: db, Log: alog}
 	srv.Quality = &quality.Service{Store: db, Log: alog}
 	srv.Dashboard = &dashboard.Service{Store: db}
-	go snapshots(bg, logger, srv.Dashboard)
+	if cfg.DashboardEvery > 0 {
+		go snapshots(bg, logger, srv.Dashboard, cfg.DashboardEvery)
+	}
 	// Anomaly alerts: scans the access log in the background (read only).
 	srv.Alerts = anomaly.Start(db, cfg.Alerts, logger)
 	return &app{cfg: cfg, db: db, log: alog, reg: reg, eid: ids, server: srv, logger: logger, stop: stop}, nil
@@ -255,15 +257,12 @@ func prune(ctx context.Context, logger *slog.Logger, fns map[string]func(context
 	}
 }
 
-// snapshotEvery is how often a serving node counts today's indicators.
-// Each snapshot scans the register's tables once: at 100 million persons
-// operators run it less often, or on one node only (docs/dashboard.md).
-const snapshotEvery = time.Hour
-
 // snapshots counts the dashboard's indicators at start and then every
-// snapshotEvery until ctx ends.
-func snapshots(ctx context.Context, logger *slog.Logger, d *dashboard.Service) {
-	t := time.NewTicker(snapshotEvery)
+// period until ctx ends. Each snapshot scans the register's tables once:
+// at 100 million persons operators leave it to one node
+// (--dashboard-every, docs/dashboard.md).
+func snapshots(ctx context.Context, logger *slog.Logger, d *dashboard.Service, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if _, err := d.Snapshot(ctx); err != nil && ctx.Err() == nil {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -74,6 +75,9 @@ type Config struct {
 	// SealKeyFile holds the key that seals TOTP seeds and private keys at
 	// rest; empty: a key generated once and kept in the database.
 	SealKeyFile string
+	// DashboardEvery is how often a serving node counts today's
+	// indicators; 0: never (another node or a scheduler does).
+	DashboardEvery time.Duration
 }
 
 // IssuerURL returns the configured issuer, or one made of the listen
@@ -105,6 +109,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "debug-addr", Usage: "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (off by default)", Sources: cli.EnvVars("DANCU_DEBUG_ADDR")},
 		&cli.StringFlag{Name: "issuer", Usage: "public base URL of the OpenID provider, as relying parties reach it (default: http://ADDR)", Sources: cli.EnvVars("DANCU_ISSUER")},
 		&cli.StringFlag{Name: "seal-key-file", Usage: "file holding the 32-byte key (hex or base64) that seals TOTP seeds and private keys at rest (default: generated, kept in the database)", Sources: cli.EnvVars("DANCU_SEAL_KEY_FILE")},
+		&cli.DurationFlag{Name: "dashboard-every", Value: time.Hour, Usage: "how often serve counts today's dashboard indicators (a scan of the register); 0: never, for nodes that leave it to one node or a scheduler", Sources: cli.EnvVars("DANCU_DASHBOARD_EVERY")},
 		&cli.StringFlag{Name: "trusted-proxies", Usage: "comma-separated addresses or networks of the reverse proxies in front (e.g. 10.0.0.0/8): from them, the client address is taken from X-Forwarded-For (default: none)", Sources: cli.EnvVars("DANCU_TRUSTED_PROXIES")},
 	}, alertFlags()...)
 }
@@ -114,7 +119,10 @@ func configFrom(c *cli.Command) (Config, error) {
 		DB: c.String("db"), DataDir: c.String("data"), LogLevel: c.String("log-level"),
 		LogKeyFile: c.String("accesslog-key-file"), LogOrigin: c.String("accesslog-origin"),
 		SMSURL: c.String("sms-url"), SMSTokenFile: c.String("sms-token-file"), Issuer: c.String("issuer"),
-		DebugAddr: c.String("debug-addr"), SealKeyFile: c.String("seal-key-file"),
+		DebugAddr: c.String("debug-addr"), SealKeyFile: c.String("seal-key-file"), DashboardEvery: c.Duration("dashboard-every"),
+	}
+	if cfg.DashboardEvery < 0 {
+		return cfg, fmt.Errorf("--dashboard-every must not be negative")
 	}
 	if c.IsSet("addr") || c.String("addr") != "" {
 		cfg.Addr = c.String("addr")
