@@ -151,8 +151,8 @@ func (s *Service) Apply(ctx context.Context, a auth.Actor, idNumber string, req 
 	if err != nil {
 		return nil, err
 	}
-	if p.Status != register.Living {
-		return nil, apperr.Field(apperr.PersonNotLiving, "id_number", "the person is %s: no card is issued", p.Status)
+	if err := living(p); err != nil {
+		return nil, err
 	}
 	cards, err := s.Store.PersonCards(ctx, idNumber)
 	if err != nil {
@@ -244,9 +244,15 @@ func (s *Service) step(ctx context.Context, a auth.Actor, cardID string, req Req
 	return nil, nil, apperr.Field(apperr.CardInvalidTransition, "card_id", "the card is %s", c.Status)
 }
 
+// living refuses a card to a holder who is not living, or whose record
+// was merged into another (its number is retired: the card goes on the
+// kept record). Ending a card (rejection, loss, revocation) stays open.
 func living(p *register.Person) error {
+	if p.MergedInto != "" {
+		return apperr.Field(apperr.Conflict, "id_number", "the record was merged into %s: its number is retired", p.MergedInto)
+	}
 	if p.Status != register.Living {
-		return apperr.Field(apperr.PersonNotLiving, "id_number", "the holder is %s", p.Status)
+		return apperr.Field(apperr.PersonNotLiving, "id_number", "the holder is %s: no card is issued", p.Status)
 	}
 	return nil
 }

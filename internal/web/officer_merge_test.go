@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/card"
 	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/store"
@@ -81,6 +83,12 @@ func TestWeb_QualityMerge(t *testing.T) {
 			if _, err := e.API.Quality.Scan(e.Ctx, "46"); err != nil {
 				t.Fatal(err)
 			}
+		}
+
+		// No card for a retired number.
+		if _, err := e.API.Cards.Apply(e.Ctx, registrar, dup.IDNumber, card.Request{Type: card.First,
+			Legal: register.LegalBasis{DocumentNo: "CC01", DocumentDate: "2026-11-21", Issuer: "Công an xã"}}); apperr.Code(err) != apperr.Conflict {
+			t.Errorf("a card application for the retired record: %v", err)
 		}
 
 		// The scan flags the child, who names the retired record; a
