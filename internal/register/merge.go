@@ -48,8 +48,10 @@ func (s *Service) planMerge(ctx context.Context, a auth.Actor, p *Person, raw js
 		return nil, field(apperr.Conflict, "the record to retire holds a valid chip ID card: revoke it first")
 	case r.HouseholdID != "":
 		return nil, field(apperr.Conflict, "the record to retire belongs to a household: record its leaving first")
-	case r.SpouseID != "" && r.SpouseID != p.SpouseID:
-		return nil, field(apperr.Conflict, "the record to retire is married: its spouse's record names it; record the divorce or a correction first")
+	case r.SpouseID != "":
+		// The spouse's record names this one, and no correction changes
+		// a spouse: the marriage must be settled first.
+		return nil, field(apperr.Conflict, "the record to retire is married: its spouse's record names it; settle the marriage first")
 	case r.GuardianID != "" && p.GuardianID != "" && r.GuardianID != p.GuardianID:
 		return nil, field(apperr.Invalid, "the two records name different guardians: correct the wrong one first")
 	}
