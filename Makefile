@@ -5,7 +5,7 @@ GO ?= go
 FUZZ_TARGETS ?= ./internal/idnum:FuzzParse ./internal/importer:FuzzReadRows ./internal/register:FuzzParseDate ./internal/register:FuzzNameKey ./internal/register:FuzzNameKeyPaths \
 	./internal/card:FuzzParseSeal ./internal/card:FuzzParsePrintedQR ./internal/card:FuzzParseSOD ./internal/card:FuzzBase45 \
 	./internal/portal:FuzzParseProcedure ./internal/portal:FuzzParseEMV ./internal/residence:FuzzImportCSV \
-	./internal/p256verify:FuzzVerify
+	./internal/p256verify:FuzzVerify ./internal/reconcile:FuzzReadCSV
 FUZZTIME ?= 30s
 
 .PHONY: test build bench fuzz demo

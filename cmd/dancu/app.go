@@ -32,6 +32,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/proxy"
 	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/quota"
+	"github.com/dancu-vn/dancu/internal/reconcile"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/sharing"
@@ -168,6 +169,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	srv.Residence = &residence.Service{Store: db, Facts: db, Log: alog}
 	srv.Quality = &quality.Service{Store: db, Log: alog}
 	srv.Dashboard = &dashboard.Service{Store: db}
+	srv.Reconcile = &reconcile.Service{People: db, Log: alog}
 	if cfg.DashboardEvery > 0 {
 		go snapshots(bg, logger, srv.Dashboard, cfg.DashboardEvery)
 	}

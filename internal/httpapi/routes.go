@@ -51,6 +51,7 @@ func (s *Server) routes() *http.ServeMux {
 	s.residenceRoutes(mux)    // residence declarations: see residence.go
 	s.qualityRoutes(mux)      // data-quality review queue: see quality.go
 	s.dashboardRoutes(mux)    // the programme's indicators: see dashboard.go
+	s.reconcileRoutes(mux)    // agencies' lists against the register: see reconcile.go
 	// A citizen's own access log, anomaly alerts: see alert.go.
 	s.oversightRoutes(mux)
 	s.webRoutes(mux) // the web UI: home, citizen app, officer console: see web.go

@@ -23,6 +23,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/pki"
 	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/quality"
+	"github.com/dancu-vn/dancu/internal/reconcile"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/sharing"
@@ -76,8 +77,10 @@ type Server struct {
 	Portal    *portal.Service
 	Residence *residence.Service
 	Quality   *quality.Service
-	// Dashboard is the programme's indicators; mounted when set.
+	// Dashboard is the programme's indicators; Reconcile checks agencies'
+	// lists against the register. Mounted when set.
 	Dashboard *dashboard.Service
+	Reconcile *reconcile.Service
 
 	// Web is the server-rendered UI (internal/web); built from the
 	// services above by WebUI when not set.

@@ -134,7 +134,7 @@ func (v *Validator) birth(row *Row, out *Valid) *Reason {
 // date parses a possibly partial date in the forms legacy records use and
 // rejects dates after today.
 func (v *Validator) date(c Column, s string) (register.Date, *Reason) {
-	iso, ok := isoDate(s)
+	iso, ok := ISODate(s)
 	if !ok {
 		return "", reasonf(CodeInvalidDate, "%s %q is not a date: use YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY", c, s)
 	}
@@ -148,10 +148,10 @@ func (v *Validator) date(c Column, s string) (register.Date, *Reason) {
 	return d, nil
 }
 
-// isoDate rewrites the day-first forms of Vietnamese records — DD/MM/YYYY
+// ISODate rewrites the day-first forms of Vietnamese records — DD/MM/YYYY
 // and MM/YYYY, with /, . or - and one- or two-digit day and month — as
 // ISO; ISO forms pass through for register.ParseDate to check.
-func isoDate(s string) (string, bool) {
+func ISODate(s string) (string, bool) {
 	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '.' || r == '-' })
 	if len(parts) < 2 || len(parts[0]) == 4 {
 		return s, true // YYYY, YYYY-MM, YYYY-MM-DD or garbage: ParseDate decides

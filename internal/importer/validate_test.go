@@ -252,9 +252,9 @@ func TestIsoDate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, ok := isoDate(tt.in)
+			got, ok := ISODate(tt.in)
 			if ok != tt.ok || (ok && got != tt.want) {
-				t.Errorf("isoDate(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+				t.Errorf("ISODate(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 			}
 		})
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/quality"
 	"github.com/dancu-vn/dancu/internal/quota"
+	"github.com/dancu-vn/dancu/internal/reconcile"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/seed"
@@ -146,6 +147,7 @@ func NewWith(t testing.TB, db *store.DB, o Options) *Env {
 	api.Residence = &residence.Service{Store: db, Facts: db, Log: alog, Now: o.Now}
 	api.Quality = &quality.Service{Store: db, Log: alog, Now: o.Now}
 	api.Dashboard = &dashboard.Service{Store: db, Now: o.Now}
+	api.Reconcile = &reconcile.Service{People: db, Log: alog, Now: o.Now}
 	srv := httptest.NewUnstartedServer(api.Handler())
 	srv.Listener.Close()
 	srv.Listener = ln
