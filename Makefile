@@ -34,6 +34,7 @@ bench:
 	$(GO) test -run '^$$' -bench Issuance -benchtime 3000x ./internal/card
 	$(GO) test -run '^$$' -bench Web_Pages -benchtime 1000x ./internal/web
 	$(GO) test -run '^$$' -bench DossierSubmit -benchtime 5000x ./internal/portal
+	$(GO) test -run '^$$' -bench Reconcile -benchtime 3x ./internal/reconcile
 
 # go test -fuzz takes one package and one target at a time, hence the loop.
 fuzz:

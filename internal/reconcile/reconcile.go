@@ -60,9 +60,10 @@ type Result struct {
 	Message           string
 }
 
-// People reads records by ID number.
+// People reads records by ID number, many at once.
 type People interface {
-	Person(ctx context.Context, id string) (*register.Person, error)
+	// Persons returns the records of the ID numbers that exist.
+	Persons(ctx context.Context, ids []string) (map[string]*register.Person, error)
 }
 
 // Recorder appends access-log entries.
@@ -95,13 +96,22 @@ func (s *Service) Reconcile(ctx context.Context, a auth.Actor, rows []Row) ([]Re
 		now = s.Now
 	}
 	today := register.Today(now())
+	var ids []string
+	for _, row := range rows {
+		if row.Problem == "" {
+			if _, err := idnum.Parse(row.IDNumber); err == nil {
+				ids = append(ids, row.IDNumber)
+			}
+		}
+	}
+	found, err := s.People.Persons(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Result, len(rows))
 	var entries []accesslog.Entry
 	for i, row := range rows {
-		res, outcome, err := s.check(ctx, a, row, today)
-		if err != nil {
-			return nil, err
-		}
+		res, outcome := check(a, row, found[row.IDNumber], today)
 		out[i] = res
 		if outcome != "" {
 			entries = append(entries, accesslog.Entry{At: now().UTC(), Actor: a.ID, ActorRole: a.Role, Org: a.Org, Unit: a.UnitCode,
@@ -117,31 +127,28 @@ func (s *Service) Reconcile(ctx context.Context, a auth.Actor, rows []Row) ([]Re
 	return out, nil
 }
 
-// check answers one row and says how its read is logged ("" for none:
-// an invalid row reads nothing).
-func (s *Service) check(ctx context.Context, a auth.Actor, row Row, today string) (Result, string, error) {
+// check answers one row against its record (nil: none) and says how the
+// read is logged ("" for none: an invalid row reads nothing).
+func check(a auth.Actor, row Row, p *register.Person, today string) (Result, string) {
 	res := Result{Row: row}
 	if row.Problem != "" {
 		res.Outcome, res.Message = Invalid, row.Problem
-		return res, "", nil
+		return res, ""
 	}
 	if _, err := idnum.Parse(row.IDNumber); err != nil {
 		res.Outcome, res.Message = Invalid, "id_number is not a valid 12-digit personal identification number"
-		return res, "", nil
+		return res, ""
 	}
-	p, err := s.People.Person(ctx, row.IDNumber)
 	switch {
-	case apperr.Is(err, apperr.NotFound):
+	case p == nil:
 		res.Outcome = NotFound
-		return res, accesslog.OutcomeNotFound, nil
-	case err != nil:
-		return res, "", err
+		return res, accesslog.OutcomeNotFound
 	case !register.InJurisdiction(a, p):
 		res.Outcome = NotFound // exactly as a missing person
-		return res, accesslog.OutcomeDenied, nil
+		return res, accesslog.OutcomeDenied
 	case p.MergedInto != "":
 		res.Outcome, res.KeptID = Retired, p.MergedInto
-		return res, accesslog.OutcomeOK, nil
+		return res, accesslog.OutcomeOK
 	}
 	v := ekyc.CompareAt(row.request(), p, "", today)
 	res.Status = string(p.Status)
@@ -165,7 +172,7 @@ func (s *Service) check(ctx context.Context, a auth.Actor, row Row, today string
 			res.RegisterGender = string(p.Gender)
 		}
 	}
-	return res, accesslog.OutcomeOK, nil
+	return res, accesslog.OutcomeOK
 }
 
 // fields are the facts a row gives besides its number.

@@ -23,6 +23,32 @@ func (db *DB) Person(ctx context.Context, id string) (*register.Person, error) {
 	return decodePerson(raw)
 }
 
+// personsChunk is how many records one read of Persons asks for.
+const personsChunk = 500
+
+// Persons returns the records of the given ID numbers that exist, by
+// number, reading them in chunks (a list of 10,000 is 20 reads, not
+// 10,000).
+func (db *DB) Persons(ctx context.Context, ids []string) (map[string]*register.Person, error) {
+	out := make(map[string]*register.Person, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), personsChunk)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		list, err := db.scanRecords(ctx, `SELECT record FROM persons WHERE id_number IN (`+placeholders(1, n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range list {
+			out[p.IDNumber] = p
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
 func decodePerson(raw []byte) (*register.Person, error) {
 	var p register.Person
 	if err := json.Unmarshal(raw, &p); err != nil {
