@@ -20,11 +20,7 @@ func dashboardCommand() *cli.Command {
 			Name:  "snapshot",
 			Usage: "count today's indicators for every commune, province and the country",
 			Action: func(ctx context.Context, c *cli.Command) error {
-				cfg, err := configFrom(c)
-				if err != nil {
-					return err
-				}
-				db, err := openDB(ctx, cfg)
+				_, db, err := openConfigured(ctx, c)
 				if err != nil {
 					return err
 				}

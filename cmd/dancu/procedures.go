@@ -66,11 +66,7 @@ func proceduresCommand() *cli.Command {
 // withPortal opens the database (migrated, with the built-in procedures)
 // and runs fn with a portal service on it.
 func withPortal(ctx context.Context, c *cli.Command, fn func(*portal.Service) error) error {
-	cfg, err := configFrom(c)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	_, db, err := openConfigured(ctx, c)
 	if err != nil {
 		return err
 	}

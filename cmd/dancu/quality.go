@@ -24,11 +24,7 @@ func qualityCommand() *cli.Command {
 			Usage: "check every record of a province (or all) against the rules and for duplicates",
 			Flags: []cli.Flag{&cli.StringFlag{Name: "province", Usage: "2-digit province code; empty scans the whole register"}},
 			Action: func(ctx context.Context, c *cli.Command) error {
-				cfg, err := configFrom(c)
-				if err != nil {
-					return err
-				}
-				db, err := openDB(ctx, cfg)
+				cfg, db, err := openConfigured(ctx, c)
 				if err != nil {
 					return err
 				}
