@@ -19,7 +19,7 @@ func (s *Server) WebUI() *web.UI {
 	if s.Web == nil && s.EID != nil {
 		s.Web = web.New(web.Services{Register: s.Register, EID: s.EID, Log: s.Log, LogVerifierKey: s.LogVerifierKey,
 			Tokens: s.DB, Secrets: s.DB, Idempotency: s.DB, Officers: s.Officers, OIDC: s.OIDC, Documents: s.Documents, Sharing: s.Sharing,
-			Cards: s.Cards, Portal: s.Portal, Residence: s.Residence, Quality: s.Quality, Dashboard: s.Dashboard, Now: s.Now})
+			Cards: s.Cards, Portal: s.Portal, Residence: s.Residence, Quality: s.Quality, Dashboard: s.Dashboard, Reconcile: s.Reconcile, Now: s.Now})
 	}
 	return s.Web
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/dancu-vn/dancu/internal/oidc"
 	"github.com/dancu-vn/dancu/internal/portal"
 	"github.com/dancu-vn/dancu/internal/quality"
+	"github.com/dancu-vn/dancu/internal/reconcile"
 	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/residence"
 	"github.com/dancu-vn/dancu/internal/sharing"
@@ -75,6 +76,7 @@ type Services struct {
 	Residence *residence.Service // residence declarations: businesses' guests, police's view
 	Quality   *quality.Service   // data-quality review queue
 	Dashboard *dashboard.Service // the programme's indicators
+	Reconcile *reconcile.Service // agencies' lists against the register
 
 	Now func() time.Time
 }
@@ -207,6 +209,9 @@ func (u *UI) Routes(mux *http.ServeMux) {
 	}
 	if u.svc.Dashboard != nil {
 		u.officerDashboardRoutes(page, post) // the programme's indicators: officer_dashboard.go
+	}
+	if u.svc.Reconcile != nil {
+		u.officerReconcileRoutes(page, post) // agencies' lists: officer_reconcile.go
 	}
 	page("/officer/", u.handleNotFound)
 }
