@@ -202,14 +202,25 @@ func TestBrowser_Officer(t *testing.T) {
 		shot(t, ctx, engine, "officer-asof")
 
 		// The data-quality queue after a scan, and one flag.
-		if _, err := e.API.Quality.Scan(e.Ctx, "46"); err != nil {
-			t.Fatal(err)
-		}
+		orig, dup := registerDuplicate(t, e, "")
+		flagID := duplicateFlag(t, e, dup)
 		run(t, ctx, "open the quality queue", chromedp.Navigate(e.URL+"/officer/quality"),
 			chromedp.WaitVisible(chromedp.CSS(`a[href^="/officer/quality/DQ-"]`)))
 		shot(t, ctx, engine, "officer-quality")
 		run(t, ctx, "open a flag", chromedp.Click(chromedp.CSS(`a[href^="/officer/quality/DQ-"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`table.compare`)), chromedp.WaitVisible(chromedp.CSS(`#note`)))
+
+		// The duplicate merged from its flag's page.
+		run(t, ctx, "open the duplicate's flag", chromedp.Navigate(e.URL+"/officer/quality/"+flagID),
+			chromedp.WaitVisible(chromedp.CSS(`#merge`)),
+			chromedp.Click(chromedp.CSS(`input[name=keep][value="`+orig.IDNumber+`"]`)),
+			chromedp.SetValue(chromedp.CSS(`#effective_date`), "2026-11-20"), chromedp.SendKeys(chromedp.CSS(`#document_no`), "15/QĐ-UBND"),
+			chromedp.SetValue(chromedp.CSS(`#document_date`), "2026-11-20"), chromedp.SendKeys(chromedp.CSS(`#issuer`), "UBND phường"))
+		shot(t, ctx, engine, "officer-merge")
+		run(t, ctx, "merge", chromedp.Click(chromedp.CSS(`form[action$="/merge"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+		if s := text(t, ctx); !strings.Contains(s, dup.IDNumber) || !strings.Contains(s, "Các hồ sơ đã hợp nhất") {
+			t.Errorf("the kept record after the merge:\n%s", excerpt(s))
+		}
 
 		// The indicators: the province's, then a commune's from its table.
 		if _, err := e.API.Dashboard.Snapshot(e.Ctx); err != nil {
