@@ -95,7 +95,7 @@ type Store interface {
 	// indicator.
 	SaveIndicators(ctx context.Context, values []Value) error
 	// IndicatorValues reads the values of the given units between two
-	// days, both included.
+	// days, both included, in any order.
 	IndicatorValues(ctx context.Context, units []string, from, to string) ([]Value, error)
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/dancu-vn/dancu/internal/dashboard"
 )
@@ -100,28 +101,17 @@ func (db *DB) SaveIndicators(ctx context.Context, values []dashboard.Value) erro
 	})
 }
 
-// IndicatorValues implements dashboard.Store.
+// IndicatorValues implements dashboard.Store, in no particular order.
 func (db *DB) IndicatorValues(ctx context.Context, units []string, from, to string) ([]dashboard.Value, error) {
-	if len(units) == 0 {
-		return nil, nil
-	}
-	args := []any{from, to}
-	for _, u := range units {
-		args = append(args, u)
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT unit, day, indicator, value FROM indicator_values
-		WHERE day >= $1 AND day <= $2 AND unit IN (`+placeholders(3, len(units))+`) ORDER BY unit, day, indicator`, args...)
-	if err != nil {
-		return nil, mapErr(err, "indicator values")
-	}
-	defer rows.Close()
 	var out []dashboard.Value
-	for rows.Next() {
-		var v dashboard.Value
-		if err := rows.Scan(&v.Unit, &v.Day, &v.Indicator, &v.Value); err != nil {
-			return nil, mapErr(err, "indicator values")
-		}
-		out = append(out, v)
-	}
-	return out, mapErr(rows.Err(), "indicator values")
+	err := db.lookupIn(ctx, `SELECT unit, day, indicator, value FROM indicator_values WHERE day >= $1 AND day <= $2 AND unit`,
+		[]any{from, to}, units, func(rows *sql.Rows) error {
+			var v dashboard.Value
+			if err := rows.Scan(&v.Unit, &v.Day, &v.Indicator, &v.Value); err != nil {
+				return err
+			}
+			out = append(out, v)
+			return nil
+		})
+	return out, mapErr(err, "indicator values")
 }

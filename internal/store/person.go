@@ -23,30 +23,23 @@ func (db *DB) Person(ctx context.Context, id string) (*register.Person, error) {
 	return decodePerson(raw)
 }
 
-// personsChunk is how many records one read of Persons asks for.
-const personsChunk = 500
-
 // Persons returns the records of the given ID numbers that exist, by
-// number, reading them in chunks (a list of 10,000 is 20 reads, not
-// 10,000).
+// number, in a few reads (lookupIn), not one per number.
 func (db *DB) Persons(ctx context.Context, ids []string) (map[string]*register.Person, error) {
 	out := make(map[string]*register.Person, len(ids))
-	for len(ids) > 0 {
-		n := min(len(ids), personsChunk)
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
+	err := db.lookupIn(ctx, `SELECT record FROM persons WHERE id_number`, nil, ids, func(rows *sql.Rows) error {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return err
 		}
-		list, err := db.scanRecords(ctx, `SELECT record FROM persons WHERE id_number IN (`+placeholders(1, n)+`)`, args...)
+		p, err := decodePerson(raw)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, p := range list {
-			out[p.IDNumber] = p
-		}
-		ids = ids[n:]
-	}
-	return out, nil
+		out[p.IDNumber] = p
+		return nil
+	})
+	return out, mapErr(err, "persons")
 }
 
 func decodePerson(raw []byte) (*register.Person, error) {
