@@ -330,6 +330,12 @@ func period(now time.Time, from, to string) (string, string, error) {
 	return from, to, nil
 }
 
+// Allows reports whether an officer may view a unit's indicators.
+func (s *Service) Allows(a auth.Actor, unit string) bool {
+	_, _, err := s.unitFor(a, unit)
+	return err == nil
+}
+
 // unitFor resolves the unit asked for within the officer's jurisdiction,
 // and names the unit above it.
 func (s *Service) unitFor(a auth.Actor, code string) (Unit, string, error) {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
-	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/dashboard"
 )
 
@@ -62,7 +61,7 @@ func (u *UI) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		p.Form.Values = url.Values{"unit": {v.Code}, "from": {v.From}, "to": {v.To}}
 	}
 	p.fill()
-	if v.Parent != "" && o.mayView(v.Parent) {
+	if v.Parent != "" && u.svc.Dashboard.Allows(o.actor(r), v.Parent) {
 		p.UpURL = dashboardURL(v.Parent, v.From, v.To)
 	}
 	u.render(w, r, statusOf(p.Form.Summary), "officer_dashboard", p)
@@ -101,19 +100,6 @@ func (p *dashboardPage) fill() {
 	for _, c := range v.Children {
 		p.Children = append(p.Children, dashboardRow{Name: c.Name, URL: dashboardURL(c.Code, v.From, v.To), Point: c.Point})
 	}
-}
-
-// mayView reports whether the officer's jurisdiction holds a unit above
-// the one shown (the service decides; this only hides a link it would
-// refuse).
-func (o *officerCtx) mayView(unit string) bool {
-	switch o.officer.UnitLevel {
-	case auth.LevelCentral:
-		return true
-	case auth.LevelProvince:
-		return unit == o.officer.UnitCode
-	}
-	return false
 }
 
 func dashboardURL(unit, from, to string) string {
