@@ -10,6 +10,7 @@ package reconcile
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,13 +97,17 @@ func (s *Service) Reconcile(ctx context.Context, a auth.Actor, rows []Row) ([]Re
 		now = s.Now
 	}
 	today := register.Today(now())
+	rows = slices.Clone(rows)
 	var ids []string
-	for _, row := range rows {
-		if row.Problem == "" {
-			if _, err := idnum.Parse(row.IDNumber); err == nil {
-				ids = append(ids, row.IDNumber)
-			}
+	for i, row := range rows {
+		if row.Problem != "" {
+			continue
 		}
+		if _, err := idnum.Parse(row.IDNumber); err != nil {
+			rows[i].Problem = "id_number is not a valid 12-digit personal identification number"
+			continue
+		}
+		ids = append(ids, row.IDNumber)
 	}
 	found, err := s.People.Persons(ctx, ids)
 	if err != nil {
@@ -127,16 +132,13 @@ func (s *Service) Reconcile(ctx context.Context, a auth.Actor, rows []Row) ([]Re
 	return out, nil
 }
 
-// check answers one row against its record (nil: none) and says how the
-// read is logged ("" for none: an invalid row reads nothing).
+// check answers one row (its number checked) against its record (nil:
+// none) and says how the read is logged ("" for none: an invalid row
+// reads nothing).
 func check(a auth.Actor, row Row, p *register.Person, today string) (Result, string) {
 	res := Result{Row: row}
 	if row.Problem != "" {
 		res.Outcome, res.Message = Invalid, row.Problem
-		return res, ""
-	}
-	if _, err := idnum.Parse(row.IDNumber); err != nil {
-		res.Outcome, res.Message = Invalid, "id_number is not a valid 12-digit personal identification number"
 		return res, ""
 	}
 	switch {
