@@ -115,11 +115,9 @@ func (s *Service) now() time.Time {
 // PeriodOf is the period of the day (in Vietnam's time) that holds t.
 func PeriodOf(t time.Time) Period {
 	day := register.Today(t)
-	from, _ := time.ParseInLocation(time.DateOnly, day, vietnam)
+	from, _ := time.ParseInLocation(time.DateOnly, day, register.Vietnam)
 	return Period{Day: day, From: from, To: from.AddDate(0, 0, 1), Year: from.Year()}
 }
-
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // Snapshot counts today's indicators and stores them for every commune,
 // province and the country; it returns how many units it wrote.

@@ -199,16 +199,12 @@ func inJurisdiction(a auth.Actor, d *Dossier) bool {
 	return false
 }
 
-// vietnam is the time zone of office hours and working days (UTC+7, no
-// daylight saving).
-var vietnam = time.FixedZone("ICT", 7*3600)
-
 // DueAt returns the end of office hours (17:00 in Viet Nam) of the n-th
 // working day after from. Working days are Monday to Friday; public
 // holidays are not modelled yet.
 func DueAt(from time.Time, n int) time.Time {
-	d := from.In(vietnam)
-	day := time.Date(d.Year(), d.Month(), d.Day(), 17, 0, 0, 0, vietnam)
+	d := from.In(register.Vietnam)
+	day := time.Date(d.Year(), d.Month(), d.Day(), 17, 0, 0, 0, register.Vietnam)
 	for n > 0 {
 		day = day.AddDate(0, 0, 1)
 		if wd := day.Weekday(); wd != time.Saturday && wd != time.Sunday {

@@ -17,6 +17,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/signkey"
 )
 
@@ -135,7 +136,7 @@ func renderPDF(d document) ([]byte, error) {
 	pdf.Ln(6)
 	pdf.SetFont("dejavu", "", 10)
 	pdf.MultiCell(0, 6, fmt.Sprintf("Cấp ngày %s bởi %s (cán bộ: %s). Số: %s.",
-		d.IssuedAt.In(vietnam).Format("02/01/2006"), d.Office, d.Officer, d.ID), "", "L", false)
+		d.IssuedAt.In(register.Vietnam).Format("02/01/2006"), d.Office, d.Officer, d.ID), "", "L", false)
 	png, err := qrPNG(d.VerifyURL)
 	if err != nil {
 		return nil, err

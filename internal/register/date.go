@@ -73,7 +73,9 @@ func (d Date) After(other string) bool { return d.Earliest() > other }
 // Today returns t's date in Vietnam's time zone (UTC+7, no daylight saving):
 // legal dates are local dates.
 func Today(t time.Time) string {
-	return t.In(vietnam).Format(time.DateOnly)
+	return t.In(Vietnam).Format(time.DateOnly)
 }
 
-var vietnam = time.FixedZone("ICT", 7*3600)
+// Vietnam is the time zone of the register's calendar days (UTC+7, no
+// daylight saving): what "today" and a day's bounds mean everywhere.
+var Vietnam = time.FixedZone("ICT", 7*3600)

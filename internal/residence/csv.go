@@ -10,6 +10,7 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/auth"
+	"github.com/dancu-vn/dancu/internal/register"
 )
 
 // CSVColumns are the columns of a stays file; a header names them in any
@@ -87,7 +88,7 @@ func (s *Service) ImportCSV(ctx context.Context, a auth.Actor, estID string, r i
 		if v := get("check_in"); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				t, err = time.ParseInLocation("2006-01-02 15:04", v, vietnam)
+				t, err = time.ParseInLocation("2006-01-02 15:04", v, register.Vietnam)
 			}
 			if err != nil {
 				results = append(results, LineResult{Line: line, Status: "invalid", Field: "check_in", Error: "check_in is RFC 3339 or YYYY-MM-DD HH:MM"})

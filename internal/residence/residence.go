@@ -372,15 +372,12 @@ func (s *Service) OwnStays(ctx context.Context, a auth.Actor, estID, date string
 	return s.Store.Stays(ctx, f)
 }
 
-// vietnam is the time zone of declaration dates (UTC+7).
-var vietnam = time.FixedZone("ICT", 7*3600)
-
 // window turns Date into the instants [From, To) of that day in Viet Nam.
 func (f *Filter) window() error {
 	if f.Date == "" {
 		return nil
 	}
-	d, err := time.ParseInLocation("2006-01-02", f.Date, vietnam)
+	d, err := time.ParseInLocation("2006-01-02", f.Date, register.Vietnam)
 	if err != nil {
 		return apperr.Field(apperr.InvalidDate, "date", "date is YYYY-MM-DD")
 	}
@@ -396,7 +393,7 @@ func (s *Service) Declarations(ctx context.Context, a auth.Actor, f Filter) ([]*
 		return nil, apperr.E(apperr.Forbidden, "your role (%s) may not read declarations", a.Role)
 	}
 	if f.Date == "" {
-		f.Date = s.now().In(vietnam).Format("2006-01-02")
+		f.Date = s.now().In(register.Vietnam).Format("2006-01-02")
 	}
 	if err := f.window(); err != nil {
 		return nil, err

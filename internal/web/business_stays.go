@@ -7,6 +7,7 @@ import (
 
 	"github.com/dancu-vn/dancu/internal/apperr"
 	"github.com/dancu-vn/dancu/internal/eid"
+	"github.com/dancu-vn/dancu/internal/register"
 	"github.com/dancu-vn/dancu/internal/residence"
 )
 
@@ -49,7 +50,7 @@ func (u *UI) businessEstablishmentPage(w http.ResponseWriter, r *http.Request) (
 		return nil, apperr.E(apperr.NotFound, "no such establishment of the organisation")
 	}
 	p.Title = p.Est.Name
-	now := u.now().In(vietnam)
+	now := u.now().In(register.Vietnam)
 	p.Now = now.Format(checkInLayout)
 	p.Date = r.URL.Query().Get("date")
 	if r.Method == http.MethodPost {
@@ -103,7 +104,7 @@ func (u *UI) handleBusinessCheckIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.flash(w, r, "flash.business.checked_in."+st.Verification)
-	redirect(w, r, "/business/"+p.Org.ID+"/establishments/"+p.Est.ID+"?date="+st.CheckIn.In(vietnam).Format(time.DateOnly))
+	redirect(w, r, "/business/"+p.Org.ID+"/establishments/"+p.Est.ID+"?date="+st.CheckIn.In(register.Vietnam).Format(time.DateOnly))
 }
 
 // checkInRequest reads the check-in form, recording on the page what is
@@ -126,7 +127,7 @@ func (u *UI) checkInRequest(p *businessEstablishmentPage) residence.CheckInReque
 		}
 	}
 	if s := v("check_in"); s != "" {
-		t, err := time.ParseInLocation(checkInLayout, s, vietnam)
+		t, err := time.ParseInLocation(checkInLayout, s, register.Vietnam)
 		if err != nil {
 			p.fail("check_in", p.T("business.err.check_in"))
 		}

@@ -63,7 +63,7 @@ func (u *UI) handleOfficerResidence(w http.ResponseWriter, r *http.Request) {
 		AnyArea: o.officer.UnitLevel == auth.LevelProvince}
 	q := r.URL.Query()
 	if q.Get("date") == "" {
-		q.Set("date", u.now().In(vietnam).Format("2006-01-02"))
+		q.Set("date", u.now().In(register.Vietnam).Format("2006-01-02"))
 	}
 	p.Form.Values = q
 	f := residence.Filter{Commune: strings.TrimSpace(q.Get("commune")), Date: strings.TrimSpace(q.Get("date")),

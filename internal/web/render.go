@@ -136,7 +136,7 @@ func (p *Page) Time(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(vietnam).Format("02/01/2006 15:04")
+	return t.In(register.Vietnam).Format("02/01/2006 15:04")
 }
 
 // TimePtr is Time of an optional instant.
@@ -146,8 +146,6 @@ func (p *Page) TimePtr(t *time.Time) string {
 	}
 	return p.Time(*t)
 }
-
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // pageData is any page's data.
 type pageData interface{ base() *Page }
