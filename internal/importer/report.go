@@ -37,6 +37,7 @@ const (
 	CodeUnknownReligion    = "unknown_religion"
 	CodeDuplicateRecord    = "duplicate_record"
 	CodeIDNumberTaken      = "id_number_taken"
+	CodeIDNumberRetired    = "id_number_retired"
 	CodeInvalidValue       = "invalid_value"
 )
 

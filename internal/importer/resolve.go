@@ -201,6 +201,9 @@ func (r *resolver) givenID(ctx context.Context, it *item, l *Line, lk lookups, b
 			owner, known = claim{}, true // allocated but without a record: still taken
 		case err != nil:
 			return fmt.Errorf("look up the holder of a given ID number: %w", err)
+		case q.MergedInto != "":
+			r.reject(l, reasonf(CodeIDNumberRetired, "ID number %s was retired when its record was merged into %s: give that number", id, q.MergedInto))
+			return nil
 		default:
 			owner, known = claimOf(q, 0), true
 		}
