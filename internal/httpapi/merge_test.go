@@ -54,6 +54,7 @@ func TestAPI_Merge(t *testing.T) {
 			return status, m
 		}
 
+		f.used[kept.IDNumber], f.used[dup] = true, true
 		man, woman := f.personIn(f.commune, "male"), f.personIn(f.commune, "female")
 		var elsewhere, man2 *register.Person
 		for _, p := range ps {
@@ -116,6 +117,26 @@ func TestAPI_Merge(t *testing.T) {
 		}
 		if status, m := merge("province", twin, dup); status != 409 || errCode(m) != "conflict" {
 			t.Errorf("merging a retired record again: %d %v", status, m)
+		}
+		// A retired record is never named again as a parent or a spouse.
+		parentField := map[string]string{"male": "father_id", "female": "mother_id"}[string(kept.Gender)]
+		child := birthBody(f.commune)
+		child[parentField] = dup
+		if status, m, _ := f.call("POST", "/api/v1/births", "province", child); status != 409 || errCode(m) != "conflict" {
+			t.Errorf("a birth naming the retired record: %d %v", status, m)
+		}
+		for _, c := range []struct {
+			name   string
+			body   map[string]any
+			status int
+			code   string
+		}{
+			{"a correction naming the retired record", event("correction", "2026-11-21", map[string]any{parentField: dup}), 409, "conflict"},
+			{"a correction naming no one", event("correction", "2026-11-21", map[string]any{parentField: "046099999999"}), 404, "not_found"},
+		} {
+			if status, m, _ := f.call("POST", "/api/v1/persons/"+woman.IDNumber+"/events", "province", c.body); status != c.status || errCode(m) != c.code {
+				t.Errorf("%s: %d %v", c.name, status, m)
+			}
 		}
 	})
 }

@@ -175,6 +175,9 @@ func (s *Service) checkParent(ctx context.Context, field, id string, g idnum.Gen
 	if err != nil {
 		return err
 	}
+	if par.MergedInto != "" {
+		return retiredRef(field, par)
+	}
 	if par.Gender != g {
 		return apperr.Field(apperr.Invalid, field, "the %s must be %s", strings.TrimSuffix(field, "_id"), g)
 	}

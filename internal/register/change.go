@@ -221,7 +221,7 @@ func (s *Service) planEvent(ctx context.Context, a auth.Actor, p *Person, req Ev
 		}
 		return s.planHousehold(ctx, a, p, req.Payload, today)
 	case KindCorrection:
-		return planCorrection(p, req.Payload, today)
+		return s.planCorrection(ctx, p, req.Payload, today)
 	case KindMerge:
 		return s.planMerge(ctx, a, p, req.Payload)
 	case KindGuardianship:
@@ -233,6 +233,9 @@ func (s *Service) planEvent(ctx context.Context, a auth.Actor, p *Person, req Ev
 			g, err := s.Store.Person(ctx, pl.GuardianID)
 			if err != nil || g.Status != Living || g.IDNumber == p.IDNumber {
 				return nil, apperr.Field(apperr.Invalid, "payload.guardian_id", "the guardian must be another living person in the register")
+			}
+			if g.MergedInto != "" {
+				return nil, retiredRef("payload.guardian_id", g)
 			}
 		}
 		return &plan{payload: pl}, nil
@@ -254,6 +257,9 @@ func (s *Service) planSpouse(ctx context.Context, p *Person, req EventRequest, t
 	other, err := s.Store.Person(ctx, pl.SpouseID)
 	if err != nil || other.IDNumber == p.IDNumber {
 		return nil, apperr.Field(apperr.NotFound, "payload.spouse_id", "no other person with this ID number")
+	}
+	if other.MergedInto != "" {
+		return nil, retiredRef("payload.spouse_id", other)
 	}
 	if req.Kind == KindDivorce {
 		if p.SpouseID != other.IDNumber {
@@ -356,7 +362,7 @@ func (s *Service) planHousehold(ctx context.Context, a auth.Actor, p *Person, ra
 	return pl, nil
 }
 
-func planCorrection(p *Person, raw json.RawMessage, today string) (*plan, error) {
+func (s *Service) planCorrection(ctx context.Context, p *Person, raw json.RawMessage, today string) (*plan, error) {
 	var pl CorrectionPayload
 	if err := strict(raw, &pl); err != nil {
 		return nil, err
@@ -374,6 +380,22 @@ func planCorrection(p *Person, raw json.RawMessage, today string) (*plan, error)
 		}
 		if d.Earliest() > today {
 			return nil, apperr.Field(apperr.InvalidDate, "payload.birth_date", "the birth date is in the future")
+		}
+	}
+	// A parent named is checked as at a birth registration; "" unlinks.
+	for _, par := range []struct {
+		field string
+		id    *string
+		g     idnum.Gender
+	}{{"payload.father_id", pl.FatherID, idnum.Male}, {"payload.mother_id", pl.MotherID, idnum.Female}} {
+		if par.id == nil || *par.id == "" {
+			continue
+		}
+		if *par.id == p.IDNumber {
+			return nil, apperr.Field(apperr.Invalid, par.field, "a person is not his own parent")
+		}
+		if err := s.checkParent(ctx, par.field, *par.id, par.g, p.BirthDate); err != nil {
+			return nil, err
 		}
 	}
 	probe := *p

@@ -121,3 +121,9 @@ func applyMerge(n *Person, pl MergePayload) {
 		applyCorrection(n, *pl.Filled)
 	}
 }
+
+// retiredRef is the error of naming a retired record where a person is
+// meant (a parent, a spouse, a guardian): the kept record is named.
+func retiredRef(field string, r *Person) error {
+	return apperr.Field(apperr.Conflict, field, "%s was merged into %s: name that record", r.IDNumber, r.MergedInto)
+}
