@@ -44,6 +44,11 @@ const (
 var Indicators = []string{Population, Population14, CardsValid, EIDLevel1, EIDLevel2, QualityPersons, QualityComplete,
 	DossiersSubmitted, DossiersClosed, DossiersOnTime, Verifications}
 
+// Flows are the indicators counted over a day from timestamps: a snapshot
+// recounts yesterday's too, so that a day's figures are whole even when
+// its last snapshot came before its end.
+var Flows = []string{DossiersSubmitted, DossiersClosed, DossiersOnTime, Verifications}
+
 // Rate is a share derived from counts: the sum of Num over the sum of Den.
 type Rate struct {
 	Name string   `json:"name"`
@@ -89,8 +94,9 @@ type Value struct {
 
 // Store counts and keeps indicator values.
 type Store interface {
-	// CountIndicators counts every indicator over the period.
-	CountIndicators(ctx context.Context, p Period) ([]Count, error)
+	// CountIndicators counts the period's indicators: every one, or the
+	// flows only.
+	CountIndicators(ctx context.Context, p Period, flowsOnly bool) ([]Count, error)
 	// SaveIndicators writes values over those of the same unit, day and
 	// indicator.
 	SaveIndicators(ctx context.Context, values []Value) error
@@ -119,28 +125,32 @@ func PeriodOf(t time.Time) Period {
 	return Period{Day: day, From: from, To: from.AddDate(0, 0, 1), Year: from.Year()}
 }
 
-// Snapshot counts today's indicators and stores them for every commune,
-// province and the country; it returns how many units it wrote.
+// Snapshot counts today's indicators and yesterday's flows again, and
+// stores them for every commune, province and the country; it returns how
+// many units it wrote today's values for.
 func (s *Service) Snapshot(ctx context.Context) (int, error) {
-	p := PeriodOf(s.now())
-	counts, err := s.Store.CountIndicators(ctx, p)
+	today := PeriodOf(s.now())
+	counts, err := s.Store.CountIndicators(ctx, today, false)
 	if err != nil {
 		return 0, err
 	}
-	values := sum(p.Day, counts)
+	values := sum(today.Day, counts, Indicators)
+	units := len(values) / len(Indicators)
+	yesterday := PeriodOf(today.From.Add(-time.Hour))
+	if counts, err = s.Store.CountIndicators(ctx, yesterday, true); err != nil {
+		return 0, err
+	}
+	values = append(values, sum(yesterday.Day, counts, Flows)...)
 	if err := s.Store.SaveIndicators(ctx, values); err != nil {
 		return 0, err
 	}
-	seen := map[string]bool{}
-	for _, v := range values {
-		seen[v.Unit] = true
-	}
-	return len(seen), nil
+	return units, nil
 }
 
 // sum adds each count to its commune, its province and the country, and
-// gives every unit it met every indicator (0 where nothing was counted).
-func sum(day string, counts []Count) []Value {
+// gives every unit it met each of indicators (0 where nothing was
+// counted).
+func sum(day string, counts []Count, indicators []string) []Value {
 	byUnit := map[string]map[string]float64{Country: {}}
 	add := func(unit, ind string, v float64) {
 		m := byUnit[unit]
@@ -159,9 +169,9 @@ func sum(day string, counts []Count) []Value {
 		}
 		add(Country, c.Indicator, c.Value)
 	}
-	out := make([]Value, 0, len(byUnit)*len(Indicators))
+	out := make([]Value, 0, len(byUnit)*len(indicators))
 	for _, unit := range sortedKeys(byUnit) {
-		for _, ind := range Indicators {
+		for _, ind := range indicators {
 			out = append(out, Value{Unit: unit, Day: day, Indicator: ind, Value: byUnit[unit][ind]})
 		}
 	}

@@ -16,7 +16,7 @@ func TestSum(t *testing.T) {
 		{Indicator: Verifications, Value: 7}, // the country only
 	}
 	got := map[string]float64{}
-	for _, v := range sum("2026-11-27", counts) {
+	for _, v := range sum("2026-11-27", counts, Indicators) {
 		if v.Day != "2026-11-27" {
 			t.Fatalf("day %q", v.Day)
 		}
@@ -33,6 +33,9 @@ func TestSum(t *testing.T) {
 	}
 	if len(got) != 6*len(Indicators) {
 		t.Errorf("%d values, want every indicator of 6 units", len(got))
+	}
+	if flows := sum("2026-11-26", counts, Flows); len(flows) != 6*len(Flows) {
+		t.Errorf("%d flow values, want the flows of 6 units", len(flows))
 	}
 }
 

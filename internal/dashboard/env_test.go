@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/card"
@@ -141,7 +142,9 @@ func TestDashboard(t *testing.T) {
 			}
 
 			v = get(central, "", 200)
-			if v.Dashboard.Code != dashboard.Country || len(v.Dashboard.Series) != 1 || v.Dashboard.Series[0].Values[dashboard.Population] != all {
+			// The country also has yesterday's flows, recounted (all 0 here).
+			if s := v.Dashboard.Series; v.Dashboard.Code != dashboard.Country || len(s) != 2 || s[1].Values[dashboard.Population] != all ||
+				s[0].Values[dashboard.DossiersSubmitted] != 0 || len(s[0].Values) != len(dashboard.Flows) {
 				t.Errorf("country: %+v", v.Dashboard)
 			}
 
@@ -185,5 +188,59 @@ func issueCard(t *testing.T, e *testenv.Env, clerk auth.Actor, idNumber string) 
 		if _, err := step(e.Ctx, chief, c.ID, req); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestDashboard_YesterdayFlows: a dossier submitted after the day's last
+// snapshot is counted for its day by the next day's first snapshot.
+func TestDashboard_YesterdayFlows(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			ict := time.FixedZone("ICT", 7*3600)
+			now := time.Date(2026, 11, 26, 10, 0, 0, 0, ict)
+			clock := func() time.Time { return now }
+			e := testenv.NewWith(t, storetest.Open(t, engine), testenv.Options{People: 100, Seed: 23, Now: clock})
+			citizen := e.Living(0)
+			commune := citizen.Permanent.Commune
+			session := e.Citizen(citizen, "0912345678")
+			submit := func(key string) {
+				t.Helper()
+				body := `{"procedure":"temporary_residence_registration","fields":{"temporary_commune":"` + commune + `",
+					"temporary_address":"Số 9 Lê Lợi","until":"2027-12-31","reason":"work"},
+					"documents":[{"code":"proof_of_home","file_name":"hop-dong.pdf","sha256":"` + e.UploadPaper(session) + `"}]}`
+				if st, _, b := e.Call("POST", "/api/v1/portal/dossiers", session, "application/json", body, "Idempotency-Key", key); st != 201 {
+					t.Fatalf("submit = %d %s", st, b)
+				}
+			}
+			submitted := func(day string) float64 {
+				t.Helper()
+				values, err := e.DB.IndicatorValues(e.Ctx, []string{commune}, day, day)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range values {
+					if v.Indicator == dashboard.DossiersSubmitted {
+						return v.Value
+					}
+				}
+				return -1
+			}
+			submit("y-1")
+			if _, err := e.API.Dashboard.Snapshot(e.Ctx); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(5 * time.Minute)
+			submit("y-2") // after the day's last snapshot
+			if got := submitted("2026-11-26"); got != 1 {
+				t.Fatalf("2026-11-26 after its snapshot: %v submitted, want 1", got)
+			}
+			now = time.Date(2026, 11, 27, 9, 0, 0, 0, ict)
+			if _, err := e.API.Dashboard.Snapshot(e.Ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got, today := submitted("2026-11-26"), submitted("2026-11-27"); got != 2 || today != 0 {
+				t.Errorf("after the next day's snapshot: 2026-11-26 %v, 2026-11-27 %v; want 2, 0", got, today)
+			}
+		})
 	}
 }

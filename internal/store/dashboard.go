@@ -14,6 +14,7 @@ import (
 type dashboardCount struct {
 	query string
 	args  func(p dashboard.Period) []any
+	flow  bool // counted over the period, not as of now
 }
 
 var (
@@ -23,37 +24,37 @@ var (
 
 	dashboardCounts = []dashboardCount{
 		{`SELECT perm_province, perm_commune, 'population', COUNT(*) FROM persons
-			WHERE status = 'living' AND merged_into = '' GROUP BY perm_province, perm_commune`, noArgs},
+			WHERE status = 'living' AND merged_into = '' GROUP BY perm_province, perm_commune`, noArgs, false},
 		{`SELECT perm_province, perm_commune, 'population_14_plus', COUNT(*) FROM persons
 			WHERE status = 'living' AND merged_into = '' AND birth_year <= $1 GROUP BY perm_province, perm_commune`,
-			func(p dashboard.Period) []any { return []any{p.Year - 14} }},
+			func(p dashboard.Period) []any { return []any{p.Year - 14} }, false},
 		{`SELECT p.perm_province, p.perm_commune, 'cards_valid', COUNT(*)
 			FROM id_cards c JOIN persons p ON p.id_number = c.id_number
 			WHERE c.status = 'issued' AND (c.expiry_date = '' OR c.expiry_date >= $1) AND p.status = 'living' AND p.merged_into = ''
-			GROUP BY p.perm_province, p.perm_commune`, dayArg},
+			GROUP BY p.perm_province, p.perm_commune`, dayArg, false},
 		{`SELECT p.perm_province, p.perm_commune, CASE a.level WHEN 2 THEN 'eid_level2' ELSE 'eid_level1' END, COUNT(*)
 			FROM eid_accounts a JOIN persons p ON p.id_number = a.id_number
-			WHERE p.status = 'living' AND p.merged_into = '' GROUP BY p.perm_province, p.perm_commune, a.level`, noArgs},
-		{`SELECT province, commune, 'quality_persons', persons FROM quality_summaries`, noArgs},
+			WHERE p.status = 'living' AND p.merged_into = '' GROUP BY p.perm_province, p.perm_commune, a.level`, noArgs, false},
+		{`SELECT province, commune, 'quality_persons', persons FROM quality_summaries`, noArgs, false},
 		// completeness is a percentage
-		{`SELECT province, commune, 'quality_complete', persons * completeness / 100 FROM quality_summaries`, noArgs},
+		{`SELECT province, commune, 'quality_complete', persons * completeness / 100 FROM quality_summaries`, noArgs, false},
 		{`SELECT province, CASE unit_level WHEN 'commune' THEN unit_code ELSE '' END, 'dossiers_submitted', COUNT(*)
-			FROM dossiers WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY province, unit_level, unit_code`, dayBoundArgs},
+			FROM dossiers WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY province, unit_level, unit_code`, dayBoundArgs, true},
 		{`SELECT d.province, CASE d.unit_level WHEN 'commune' THEN d.unit_code ELSE '' END, 'dossiers_closed', COUNT(*)
 			FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id
 			WHERE h.to_state IN ('approved', 'rejected') AND h.at >= $1 AND h.at < $2
-			GROUP BY d.province, d.unit_level, d.unit_code`, dayBoundArgs},
+			GROUP BY d.province, d.unit_level, d.unit_code`, dayBoundArgs, true},
 		{`SELECT d.province, CASE d.unit_level WHEN 'commune' THEN d.unit_code ELSE '' END, 'dossiers_on_time', COUNT(*)
 			FROM dossier_history h JOIN dossiers d ON d.id = h.dossier_id
 			WHERE h.to_state IN ('approved', 'rejected') AND h.at >= $1 AND h.at < $2 AND h.at <= d.due_at
-			GROUP BY d.province, d.unit_level, d.unit_code`, dayBoundArgs},
-		{`SELECT '', '', 'verifications', COALESCE(SUM(count), 0) FROM partner_usage WHERE day = $1`, dayArg},
+			GROUP BY d.province, d.unit_level, d.unit_code`, dayBoundArgs, true},
+		{`SELECT '', '', 'verifications', COALESCE(SUM(count), 0) FROM partner_usage WHERE day = $1`, dayArg, true},
 	}
 )
 
 // CountIndicators implements dashboard.Store. The queries run in one
 // read-only transaction, so that they count the same state.
-func (db *DB) CountIndicators(ctx context.Context, p dashboard.Period) ([]dashboard.Count, error) {
+func (db *DB) CountIndicators(ctx context.Context, p dashboard.Period, flowsOnly bool) ([]dashboard.Count, error) {
 	tx, err := db.read.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, mapErr(err, "dashboard counts")
@@ -61,6 +62,9 @@ func (db *DB) CountIndicators(ctx context.Context, p dashboard.Period) ([]dashbo
 	defer tx.Rollback()
 	var out []dashboard.Count
 	for _, q := range dashboardCounts {
+		if flowsOnly && !q.flow {
+			continue
+		}
 		if err := func() error {
 			rows, err := tx.QueryContext(ctx, q.query, q.args(p)...)
 			if err != nil {
