@@ -161,11 +161,6 @@ func demoCommand() *cli.Command {
 					return err
 				}
 			}
-			// The dashboard's first figures, counted after the seeding (the
-			// server's own snapshot at start may have run before it).
-			if _, err := a.server.Dashboard.Snapshot(ctx); err != nil {
-				return err
-			}
 			officers, err := demoOfficers(ctx, a.db, province)
 			if err != nil {
 				return err
@@ -198,6 +193,11 @@ func demoCommand() *cli.Command {
 				return err
 			}
 			setupDemoBusiness(ctx, a, province, citizens) // the demo hotel: demo_business.go
+			// The dashboard's figures, counted once the demo's people, accounts
+			// and cards exist (the server's own snapshot at start came first).
+			if _, err := a.server.Dashboard.Snapshot(ctx); err != nil {
+				return err
+			}
 			df := demoFile{BaseURL: "http://" + ln.Addr().String(), Engine: string(a.db.Engine), Province: province, Persons: n,
 				Officers: officers, Operator: operator, Citizens: citizens, Partner: partner}
 			if err := writeDemoFile(cfg.DataDir, df); err != nil {
