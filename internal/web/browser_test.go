@@ -222,6 +222,20 @@ func TestBrowser_Officer(t *testing.T) {
 			t.Errorf("the kept record after the merge:\n%s", excerpt(s))
 		}
 
+		// An agency's list reconciled: the merged duplicate's number is
+		// answered with the kept one.
+		list := filepath.Join(t.TempDir(), "bhxh.csv")
+		if err := os.WriteFile(list, []byte("record_id,id_number,full_name\nBH-1,"+orig.IDNumber+","+orig.FullName+"\nBH-2,"+dup.IDNumber+",\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run(t, ctx, "reconcile a list", chromedp.Navigate(e.URL+"/officer/reconcile"), chromedp.WaitVisible(chromedp.CSS(`#file`)),
+			chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{list}), chromedp.SendKeys(chromedp.CSS(`#purpose`), "Làm sạch dữ liệu BHXH"),
+			chromedp.Click(chromedp.CSS(`button[name=format][value=page]`)), chromedp.WaitVisible(chromedp.CSS(`#reconcile-totals`)))
+		if s := text(t, ctx); !strings.Contains(s, "Khớp: 1") || !strings.Contains(s, "Số đã hủy: 1") || !strings.Contains(s, orig.IDNumber) {
+			t.Errorf("reconciliation report:\n%s", excerpt(s))
+		}
+		shot(t, ctx, engine, "officer-reconcile")
+
 		// The indicators: the province's, then a commune's from its table.
 		if _, err := e.API.Dashboard.Snapshot(e.Ctx); err != nil {
 			t.Fatal(err)
