@@ -106,8 +106,14 @@ func dashboardURL(unit, from, to string) string {
 	return "/officer/dashboard?" + url.Values{"unit": {unit}, "from": {from}, "to": {to}}.Encode()
 }
 
-// percent formats a share as a percentage with one decimal.
-func percent(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
+// percent formats a share as a percentage with one decimal, or two for a
+// share under 1% that one decimal would show as nothing.
+func percent(x float64) string {
+	if x > 0 && x < 0.01 {
+		return fmt.Sprintf("%.2f %%", 100*x)
+	}
+	return fmt.Sprintf("%.1f %%", 100*x)
+}
 
 // chart is a small SVG chart of one indicator or rate over days, drawn on
 // the server (no script), with its figures for the table beside it.
