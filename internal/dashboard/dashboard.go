@@ -289,14 +289,15 @@ func points(values []Value) map[string][]Point {
 	out := map[string][]Point{}
 	for _, k := range order {
 		p := at[k]
-		p.Rates = rates(p.Values)
+		p.Rates = RatesOf(p.Values)
 		out[k.unit] = append(out[k.unit], *p)
 	}
 	return out
 }
 
-// rates derives every rate whose denominator is not 0.
-func rates(values map[string]float64) map[string]float64 {
+// RatesOf derives every rate whose denominator is not 0 from values (a
+// day's, or sums over days).
+func RatesOf(values map[string]float64) map[string]float64 {
 	total := func(names []string) float64 {
 		var t float64
 		for _, n := range names {

@@ -40,7 +40,7 @@ func TestSum(t *testing.T) {
 }
 
 func TestRates(t *testing.T) {
-	got := rates(map[string]float64{Population14: 200, CardsValid: 150, EIDLevel1: 40, EIDLevel2: 60, DossiersClosed: 0})
+	got := RatesOf(map[string]float64{Population14: 200, CardsValid: 150, EIDLevel1: 40, EIDLevel2: 60, DossiersClosed: 0})
 	want := map[string]float64{"card_coverage": 0.75, "eid_coverage": 0.5, "eid_level2_share": 0.6}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("rates (-want +got):\n%s", d)

@@ -75,12 +75,12 @@ func (p *dashboardPage) fill() {
 	}
 	p.Totals = map[string]float64{}
 	for _, pt := range v.Series {
-		for _, ind := range []string{dashboard.DossiersSubmitted, dashboard.DossiersClosed, dashboard.DossiersOnTime, dashboard.Verifications} {
+		for _, ind := range dashboard.Flows {
 			p.Totals[ind] += pt.Values[ind]
 		}
 	}
-	if closed := p.Totals[dashboard.DossiersClosed]; closed > 0 {
-		p.OnTime = percent(p.Totals[dashboard.DossiersOnTime] / closed)
+	if r, ok := dashboard.RatesOf(p.Totals)["on_time_rate"]; ok {
+		p.OnTime = percent(r)
 	}
 	for _, c := range []struct {
 		key  string
@@ -119,7 +119,6 @@ func percent(x float64) string {
 // the server (no script), with its figures for the table beside it.
 type chart struct {
 	Title   string
-	Rate    bool
 	Line    string // polyline points, for rates
 	Dots    []chartPoint
 	Bars    []chartBar // for counts
@@ -142,9 +141,8 @@ const (
 
 // newChart draws key (a rate when rate is set, else a value) over series.
 func newChart(title string, series []dashboard.Point, key string, rate bool) chart {
-	c := chart{Title: title, Rate: rate}
+	c := chart{Title: title}
 	var values []float64
-	var days []string
 	for _, pt := range series {
 		m := pt.Values
 		if rate {
@@ -155,7 +153,6 @@ func newChart(title string, series []dashboard.Point, key string, rate bool) cha
 			continue
 		}
 		values = append(values, v)
-		days = append(days, pt.Day)
 		f := fmt.Sprintf("%.0f", v)
 		if rate {
 			f = percent(v)
@@ -165,16 +162,14 @@ func newChart(title string, series []dashboard.Point, key string, rate bool) cha
 	if len(values) == 0 {
 		return c
 	}
-	c.First, c.Last = days[0], days[len(days)-1]
+	c.First, c.Last = c.Figures[0].Day, c.Figures[len(c.Figures)-1].Day
 	top := 1.0 // rates: 0–100 %
+	c.Max = "100 %"
 	if !rate {
-		top = 1
 		for _, v := range values {
 			top = max(top, v)
 		}
 		c.Max = fmt.Sprintf("%.0f", top)
-	} else {
-		c.Max = "100 %"
 	}
 	step := chartWidth / float64(max(len(values)-1, 1))
 	var line []string
