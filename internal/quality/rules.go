@@ -110,7 +110,7 @@ func MatchScore(a, b *register.Person) int {
 		return -1
 	case da == db && len(da) == 10:
 		score += 50
-	case strings.HasPrefix(da, db) || strings.HasPrefix(db, da):
+	case a.BirthDate.Compatible(b.BirthDate):
 		score += 25 // one partial date the other is compatible with
 	default:
 		return -1 // two partial dates that disagree (1990-03 and 1990-05)

@@ -2,6 +2,7 @@ package register
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
@@ -65,6 +66,12 @@ func (d Date) Earliest() string {
 		return string(d) + "-01"
 	}
 	return string(d)
+}
+
+// Compatible reports whether d and o can be the same day: equal, or one a
+// partial date the other completes (1990-05 and 1990-05-06).
+func (d Date) Compatible(o Date) bool {
+	return strings.HasPrefix(string(d), string(o)) || strings.HasPrefix(string(o), string(d))
 }
 
 // After reports whether d is certainly after the full date other.

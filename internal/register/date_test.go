@@ -49,3 +49,21 @@ func TestToday_IsVietnamLocal(t *testing.T) {
 		t.Errorf("Today = %s, want 2026-01-01", got)
 	}
 }
+
+func TestDate_Compatible(t *testing.T) {
+	for _, tt := range []struct {
+		a, b Date
+		want bool
+	}{
+		{"1990-05-06", "1990-05-06", true},
+		{"1990-05", "1990-05-06", true},
+		{"1990-05-06", "1990", true},
+		{"1990-05", "1990-06", false},
+		{"1990-05-06", "1990-05-07", false},
+		{"1990", "1991-01-01", false},
+	} {
+		if got := tt.a.Compatible(tt.b); got != tt.want {
+			t.Errorf("%s.Compatible(%s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

@@ -40,7 +40,7 @@ func (s *Service) planMerge(ctx context.Context, a auth.Actor, p *Person, raw js
 		return nil, field(apperr.Conflict, "that record was already merged into %s", r.MergedInto)
 	case r.Gender != p.Gender:
 		return nil, field(apperr.Invalid, "the two records differ in gender: correct the wrong one first")
-	case !compatibleDates(p.BirthDate, r.BirthDate):
+	case !p.BirthDate.Compatible(r.BirthDate):
 		return nil, field(apperr.Invalid, "the two records' birth dates differ: correct the wrong one first")
 	case r.Status != p.Status:
 		return nil, field(apperr.Invalid, "one record is %s, the other %s: register the death or correct first", p.Status, r.Status)
@@ -71,16 +71,6 @@ func (s *Service) planMerge(ctx context.Context, a auth.Actor, p *Person, raw js
 	}
 	return &plan{payload: MergePayload{Retired: r.IDNumber, Filled: filled(p, r)}, other: r,
 		otherPl: MergePayload{Into: p.IDNumber}}, nil
-}
-
-// compatibleDates reports whether two birth dates can be the same day:
-// equal, or one a partial date the other completes (1990-05 and
-// 1990-05-06).
-func compatibleDates(a, b Date) bool {
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	return len(a) > 0 && string(b[:len(a)]) == string(a)
 }
 
 // filled is what the kept record k takes from the retired record r: the
