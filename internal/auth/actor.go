@@ -92,6 +92,16 @@ type Actor struct {
 	RequestID string
 }
 
+// Declared cuts a purpose or legal basis the caller declared (a header, a
+// form field) to the 200 bytes the access log keeps.
+func Declared(s string) string {
+	const max = 200
+	if len(s) > max {
+		return s[:max]
+	}
+	return s
+}
+
 // CanRead reports whether the actor's role may read person data.
 func (a Actor) CanRead() bool { return a.Role == RoleRegistrar || a.Role == RoleReader }
 

@@ -226,7 +226,7 @@ func (s *Server) handleCardVerify(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, apperr.Field(apperr.Invalid, "qr", "send qr (and printed_qr), or chip"))
 		return
 	}
-	a := auth.Actor{ID: "anonymous", Role: "public", Purpose: clip(r.Header.Get("X-Purpose"), 200)}
+	a := auth.Actor{ID: "anonymous", Role: "public", Purpose: auth.Declared(r.Header.Get("X-Purpose"))}
 	a.RequestID, _ = r.Context().Value(requestIDKey{}).(string)
 	res, err := s.Cards.VerifyOnline(r.Context(), a, input)
 	if err != nil {

@@ -106,21 +106,14 @@ func (s *Server) authed(next http.HandlerFunc) http.Handler {
 			return
 		}
 		a := auth.ActorFor(o)
-		a.Purpose = clip(r.Header.Get("X-Purpose"), 200)
-		a.Legal = clip(r.Header.Get("X-Legal-Basis"), 200)
+		a.Purpose = auth.Declared(r.Header.Get("X-Purpose"))
+		a.Legal = auth.Declared(r.Header.Get("X-Legal-Basis"))
 		a.RequestID, _ = r.Context().Value(requestIDKey{}).(string)
 		if a.Purpose == "" {
 			a.Purpose = "official_duty"
 		}
 		next(w, r.WithContext(auth.WithActor(r.Context(), a)))
 	})
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // actor returns the authenticated actor.

@@ -36,7 +36,7 @@ func (s *Server) partnerAuth(scope string, next http.HandlerFunc) http.Handler {
 			return
 		}
 		a := auth.Actor{ID: "client:" + pt.Client.ID, Role: RolePartner, Org: pt.Client.OrgID,
-			Purpose: clip(r.Header.Get("X-Purpose"), 200), Legal: clip(r.Header.Get("X-Legal-Basis"), 200)}
+			Purpose: auth.Declared(r.Header.Get("X-Purpose")), Legal: auth.Declared(r.Header.Get("X-Legal-Basis"))}
 		a.RequestID, _ = r.Context().Value(requestIDKey{}).(string)
 		ctx := context.WithValue(auth.WithActor(r.Context(), a), partnerKey{}, pt)
 		next(w, r.WithContext(ctx))

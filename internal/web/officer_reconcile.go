@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dancu-vn/dancu/internal/apperr"
+	"github.com/dancu-vn/dancu/internal/auth"
 	"github.com/dancu-vn/dancu/internal/reconcile"
 )
 
@@ -60,8 +61,8 @@ func (u *UI) handleReconcileSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := officerFrom(r).actor(r)
-	a.Purpose = clipText(purpose, 200)
-	a.Legal = clipText(strings.TrimSpace(r.PostForm.Get("document_no")), 200)
+	a.Purpose = auth.Declared(purpose)
+	a.Legal = auth.Declared(strings.TrimSpace(r.PostForm.Get("document_no")))
 	results, err := u.svc.Reconcile.Reconcile(r.Context(), a, rows)
 	if err != nil {
 		u.renderServiceError(w, r, err)
@@ -84,12 +85,4 @@ func (u *UI) handleReconcileSubmit(w http.ResponseWriter, r *http.Request) {
 		p.Counts[res.Outcome]++
 	}
 	u.render(w, r, http.StatusOK, "officer_reconcile", p)
-}
-
-// clipText cuts s to at most n bytes.
-func clipText(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
