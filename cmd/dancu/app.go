@@ -243,20 +243,13 @@ const pruneEvery = 15 * time.Minute
 // expired e-ID challenges, rate-limit events and sessions, OpenID
 // requests, tokens and one-time values.
 func prune(ctx context.Context, logger *slog.Logger, fns map[string]func(context.Context) error) {
-	t := time.NewTicker(pruneEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			for name, fn := range fns {
-				if err := fn(ctx); err != nil && ctx.Err() == nil {
-					logger.Warn("prune", "tables", name, "err", err)
-				}
+	repeat(ctx, pruneEvery, false, func() {
+		for name, fn := range fns {
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("prune", "tables", name, "err", err)
 			}
 		}
-	}
+	})
 }
 
 // snapshots counts the dashboard's indicators at start and then every
@@ -264,16 +257,26 @@ func prune(ctx context.Context, logger *slog.Logger, fns map[string]func(context
 // at 100 million persons operators leave it to one node
 // (--dashboard-every, docs/dashboard.md).
 func snapshots(ctx context.Context, logger *slog.Logger, d *dashboard.Service, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	repeat(ctx, every, true, func() {
 		if _, err := d.Snapshot(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("dashboard snapshot", "err", err)
 		}
+	})
+}
+
+// repeat runs fn every period until ctx ends, first at once if now.
+func repeat(ctx context.Context, period time.Duration, now bool, fn func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	if now {
+		fn()
+	}
+	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			fn()
 		}
 	}
 }
