@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/dancu-vn/dancu/internal/dashboard"
+	"github.com/dancu-vn/dancu/internal/store"
 )
 
 // dashboardCommand counts today's indicators now; serving nodes also do
@@ -19,19 +20,14 @@ func dashboardCommand() *cli.Command {
 		Commands: []*cli.Command{{
 			Name:  "snapshot",
 			Usage: "count today's indicators for every commune, province and the country",
-			Action: func(ctx context.Context, c *cli.Command) error {
-				_, db, err := openConfigured(ctx, c)
-				if err != nil {
-					return err
-				}
-				defer db.Close()
+			Action: withDB(func(ctx context.Context, _ *cli.Command, db *store.DB) error {
 				n, err := (&dashboard.Service{Store: db}).Snapshot(ctx)
 				if err != nil {
 					return err
 				}
 				fmt.Printf("indicators of %s counted for %d units\n", dashboard.PeriodOf(time.Now()).Day, n)
 				return nil
-			},
+			}),
 		}},
 	}
 }
