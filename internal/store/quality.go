@@ -343,18 +343,14 @@ func (db *DB) Summaries(ctx context.Context, province string) ([]quality.Summary
 // RetiredNumbers implements quality.Store. persons_merged (a partial
 // index of the few merged records) serves it.
 func (db *DB) RetiredNumbers(ctx context.Context) (map[string]bool, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id_number FROM persons WHERE merged_into <> ''`)
-	if err != nil {
-		return nil, mapErr(err, "retired numbers")
-	}
-	defer rows.Close()
 	out := map[string]bool{}
-	for rows.Next() {
+	err := db.scanQuery(ctx, `SELECT id_number FROM persons WHERE merged_into <> ''`, nil, func(rows *sql.Rows) error {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return nil, mapErr(err, "retired numbers")
+			return err
 		}
 		out[id] = true
-	}
-	return out, mapErr(rows.Err(), "retired numbers")
+		return nil
+	})
+	return out, mapErr(err, "retired numbers")
 }
